@@ -1,0 +1,1 @@
+"""The `signpost` command: tools for staff and service managers."""

@@ -1,0 +1,215 @@
+"""One turn of a conversation, the same for every channel, with the safety net in one place.
+
+A channel hands in who is writing (already a keyed hash), what they wrote and the time; it gets
+back a channel-neutral Reply. Rasa decides what to say; this module adds the helplines that fit
+and are open, works out the safety level and audience, records the turn, and — when Rasa is
+down, slow, broken or says nothing — answers with 999 and the lines open now, honestly marked
+`degraded`.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from anyio import to_thread
+
+from api.directory import NATIONS, Directory, HelplineMatch
+from api.rasa_client import RasaClient, RasaUnavailable
+from api.replies import Replies
+from api.store import SAFETY_ORDER, Store, higher
+
+log = logging.getLogger(__name__)
+
+AUDIENCES = {"woman", "man", "lgbt", "forced_marriage", "friend_family", "perpetrator"}
+KINDS = {"emergency", "helplines", "question", "info"}
+
+
+class DirectorySource(Protocol):
+    """Anything holding the directory in force (it may be reloaded while we serve)."""
+
+    @property
+    def current(self) -> Directory: ...
+
+
+@dataclass
+class Message:
+    text: str
+    buttons: list[dict[str, str]] = field(default_factory=list)
+    kind: str = "info"
+    helplines: list[HelplineMatch] = field(default_factory=list)
+
+
+@dataclass
+class Reply:
+    messages: list[Message]
+    safety: str
+    audience: str
+    helplines: list[HelplineMatch]
+    degraded: bool
+    # "erase" or "restart" when the conversation was cleared in this turn.
+    action: str | None = None
+
+
+@dataclass
+class _Parsed:
+    messages: list[Message] = field(default_factory=list)
+    directives: list[dict[str, Any] | None] = field(default_factory=list)
+    state: dict[str, Any] = field(default_factory=dict)
+    floor: str = "unknown"
+    action: str | None = None
+
+
+class ConversationService:
+    def __init__(
+        self,
+        rasa: RasaClient,
+        directory: DirectorySource,
+        replies: Replies,
+        store: Store,
+        max_helplines: int = 3,
+    ) -> None:
+        self.rasa = rasa
+        self.directory = directory
+        self.replies = replies
+        self.store = store
+        self.max_helplines = max_helplines
+
+    async def turn(self, conversation_id: str, text: str, channel: str, at: datetime) -> Reply:
+        """Rasa's answer with the helplines that fit, or the safety answer if Rasa fails."""
+        stored = await to_thread.run_sync(self.store.get, conversation_id)
+        known_safety = stored.safety if stored else "unknown"
+        known_audience = stored.audience if stored else "unknown"
+        try:
+            parsed = _parse(await self.rasa.send(conversation_id, text, channel))
+        except RasaUnavailable as error:
+            log.warning("rasa unavailable: %s", error)
+            parsed = None
+        if parsed is None or not parsed.messages:
+            reply = self.safety_net(channel, at, known_safety, known_audience)
+        else:
+            reply = self._from_rasa(parsed, channel, at, known_safety, known_audience)
+        await self._record(conversation_id, channel, at, reply)
+        return reply
+
+    def safety_net(
+        self, channel: str, at: datetime, safety: str = "unknown", audience: str = "unknown",
+        reason: str = "utter_degraded",
+    ) -> Reply:
+        """999 first, then the lines open now: the answer when the assistant can't give one."""
+        emergency = self.replies.get("utter_emergency", channel)
+        lines = self._lines({}, audience, None, None, at, emergency=True)
+        messages = [
+            Message(self.replies.get(reason, channel).text),
+            Message(emergency.text, kind="emergency", helplines=lines),
+        ]
+        return Reply(messages, safety, audience, lines, degraded=True)
+
+    def _from_rasa(
+        self, parsed: _Parsed, channel: str, at: datetime, known_safety: str, known_audience: str
+    ) -> Reply:
+        state = parsed.state
+        if parsed.action in ("erase", "restart"):
+            known_safety, known_audience = "unknown", "unknown"
+        safety = higher(higher(known_safety, _level(state)), parsed.floor)
+        audience = state.get("audience") if state.get("audience") in AUDIENCES else known_audience
+        nation = state.get("nation") if state.get("nation") in NATIONS else None
+        contact = state.get("contact") if state.get("contact") in ("text", "email") else None
+        shown: list[HelplineMatch] = []
+        for message, directive in zip(parsed.messages, parsed.directives):
+            if directive is None:
+                continue
+            lines = self._lines(
+                directive, audience, nation, contact, at, emergency=message.kind == "emergency"
+            )
+            message.helplines = [h for h in lines if h.id not in {s.id for s in shown}]
+            shown += message.helplines
+        return Reply(parsed.messages, safety, audience, shown, degraded=False, action=parsed.action)
+
+    def _lines(
+        self,
+        directive: dict[str, Any],
+        audience: str,
+        nation: str | None,
+        contact: str | None,
+        at: datetime,
+        emergency: bool,
+    ) -> list[HelplineMatch]:
+        matches = self.directory.current.match(
+            audience,
+            at,
+            nation=nation,
+            channel=directive.get("contact") or contact,
+            topic=directive.get("topic"),
+        )
+        if emergency:
+            # In danger, the line that answers at any hour comes straight after 999.
+            matches = sorted(matches, key=lambda m: not m.always_open)
+        return matches[: self.max_helplines]
+
+    async def _record(self, conversation_id: str, channel: str, at: datetime, reply: Reply) -> None:
+        if reply.action == "erase":
+            await self.erase(conversation_id)
+            return
+        await to_thread.run_sync(
+            lambda: self.store.record_turn(
+                conversation_id,
+                channel=channel,
+                at=at,
+                safety=reply.safety,
+                audience=reply.audience,
+                helplines=[h.id for h in reply.helplines],
+                degraded=reply.degraded,
+                reset=reply.action == "restart",
+            )
+        )
+
+    async def erase(self, conversation_id: str) -> bool:
+        """Deletes the conversation here and in Rasa; True when both are gone."""
+        erased_here = await to_thread.run_sync(self.store.erase, conversation_id)
+        try:
+            await self.rasa.erase(conversation_id)
+        except RasaUnavailable as error:
+            log.warning("could not erase rasa tracker: %s", error)
+            return False
+        return erased_here
+
+
+def _parse(raw: list[dict[str, Any]]) -> _Parsed | None:
+    """Rasa's REST messages as Messages; None if they are not what the domain sends."""
+    parsed = _Parsed()
+    try:
+        for item in raw:
+            if "text" in item:
+                buttons = [
+                    {"title": str(b["title"]), "payload": str(b["payload"])}
+                    for b in item.get("buttons") or []
+                ]
+                parsed.messages.append(Message(str(item["text"]), buttons))
+                parsed.directives.append(None)
+            custom = item.get("custom")
+            if isinstance(custom, dict) and parsed.messages:
+                # Rasa sends a response's custom payload right after its text.
+                message = parsed.messages[-1]
+                message.kind = custom.get("kind") if custom.get("kind") in KINDS else "info"
+                if isinstance(custom.get("helplines"), dict):
+                    parsed.directives[-1] = custom["helplines"]
+                if isinstance(custom.get("state"), dict):
+                    parsed.state = custom["state"]
+                if custom.get("safety") in SAFETY_ORDER:
+                    parsed.floor = higher(parsed.floor, custom["safety"])
+                if custom.get("action") in ("erase", "restart"):
+                    parsed.action = custom["action"]
+    except (KeyError, TypeError, AttributeError):
+        return None
+    return parsed
+
+
+def _level(state: dict[str, Any]) -> str:
+    """The highest level flagged in Rasa's slots (slot values arrive as text)."""
+    for level in ("emergency", "urgent", "support"):
+        if str(state.get(level)).lower() == "true":
+            return level
+    return "unknown"

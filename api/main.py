@@ -1,0 +1,69 @@
+"""Builds the app: settings, lifespan, routers, middleware. Nothing else."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
+from fastapi import FastAPI, Request, Response
+
+from api.conversation import ConversationService
+from api.directory import DirectoryHolder
+from api.rasa_client import RasaClient
+from api.replies import Replies
+from api.routers import chat, health, helplines
+from api.settings import Settings, get_settings
+from api.store import Store, make_engine
+
+# Every response: nothing cached, nothing leaked to other sites (a shared computer may be watched).
+SECURITY_HEADERS = {
+    "Cache-Control": "no-store",
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+}
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        store = Store(make_engine(settings.database_url))
+        try:
+            store.create_all()
+        except Exception as error:  # noqa: BLE001 - still answer people; /ready says why
+            store.problem = f"database: {type(error).__name__}"
+        app.state.directory = DirectoryHolder(settings.helplines_path)
+        async with httpx.AsyncClient(
+            limits=httpx.Limits(max_connections=200, max_keepalive_connections=100)
+        ) as http:
+            rasa = RasaClient(http, settings.rasa_url, settings.rasa_token, settings.rasa_timeout)
+            app.state.conversation = ConversationService(
+                rasa,
+                app.state.directory,
+                Replies.load(settings.domain_path),
+                store,
+                settings.max_helplines,
+            )
+            yield
+        store.engine.dispose()
+
+    app = FastAPI(title="Signpost", lifespan=lifespan)
+    app.dependency_overrides[get_settings] = lambda: settings
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next) -> Response:  # type: ignore[no-untyped-def]
+        response = await call_next(request)
+        response.headers.update(SECURITY_HEADERS)
+        return response
+
+    app.include_router(health.router)
+    app.include_router(chat.router)
+    app.include_router(helplines.router)
+    return app
+
+
+logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+app = create_app()

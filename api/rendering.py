@@ -1,0 +1,53 @@
+"""How a helpline looks in words, for the web and for SMS."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from api.directory import HelplineMatch
+
+
+def when(moment: datetime, now: datetime) -> str:
+    """'5pm', '9:30am Monday', '10am Tue 2 Dec': as short as is still clear."""
+    hour = moment.strftime("%I").lstrip("0")
+    minutes = "" if moment.minute == 0 else moment.strftime(":%M")
+    clock = f"{hour}{minutes}{moment.strftime('%p').lower()}"
+    days = (moment.date() - now.date()).days
+    if days == 0:
+        return clock
+    if days == 1:
+        return f"{clock} tomorrow"
+    if days < 7:
+        return f"{clock} {moment.strftime('%A')}"
+    return f"{clock} {moment.strftime('%a')} {moment.day} {moment.strftime('%b')}"
+
+
+def status(line: HelplineMatch, now: datetime) -> str:
+    if line.always_open:
+        return "open 24 hours"
+    if line.open_now is None or line.check_before_calling:
+        return "check opening times before calling"
+    if line.open_now:
+        return f"open now until {when(line.closes_at, now)}" if line.closes_at else "open now"
+    if line.next_open:
+        return f"closed now, opens {when(line.next_open, now)}"
+    return "closed now"
+
+
+def contacts(line: HelplineMatch) -> str:
+    parts = []
+    if line.phone:
+        parts.append(f"call {line.phone}")
+    if line.text:
+        parts.append(f"text {line.text}")
+    if line.email:
+        parts.append(f"email {line.email}")
+    if line.webchat:
+        parts.append(f"web chat {line.webchat}")
+    return ", ".join(parts) if parts else ""
+
+
+def line_text(line: HelplineMatch, now: datetime) -> str:
+    """One helpline on one line: name, how to reach it, whether it is open."""
+    reach = contacts(line)
+    return f"{line.name}: {reach} ({status(line, now)})" if reach else f"{line.name} ({line.hours})"

@@ -1,0 +1,37 @@
+"""Settings, read once from the environment (and `.env`). Every variable is in the README's table."""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    rasa_url: str = "http://127.0.0.1:5005"
+    rasa_token: str = ""
+    # Past this many seconds the person gets the safety answer instead of waiting for Rasa.
+    rasa_timeout: float = 3.0
+    database_url: str = f"sqlite:///{ROOT / 'var' / 'signpost.db'}"
+    helplines_path: Path = ROOT / "helplines.yaml"
+    domain_path: Path = ROOT / "bot" / "domain.yml"
+    # Key for the keyed hashes of session ids and phone numbers. Unset, a random key is made at
+    # start-up: hashes then change on restart, which loses nothing a person needs.
+    signpost_secret: str = Field(default_factory=lambda: secrets.token_hex(32))
+    signpost_staff_token: str = ""
+    store_transcripts: bool = False
+    retention_days: int = 30
+    # How many helplines one message lists: a list of three beats a paragraph.
+    max_helplines: int = 3
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,139 @@
+"""What Signpost keeps: one row per conversation, no message text, keyed by a hash.
+
+SQLite by default, PostgreSQL through DATABASE_URL. Functions here are blocking; the conversation
+module runs them in a worker thread so the event loop never waits on the database.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timezone
+from pathlib import Path
+
+from sqlalchemy import Engine
+from sqlmodel import Field, Session, SQLModel, create_engine, select
+
+log = logging.getLogger(__name__)
+
+SAFETY_ORDER = ["unknown", "support", "urgent", "emergency"]
+
+
+def higher(a: str, b: str) -> str:
+    """The more serious of two safety levels."""
+    return max(a, b, key=SAFETY_ORDER.index)
+
+
+class ConversationBase(SQLModel):
+    channel: str
+    started_at: datetime
+    last_at: datetime
+    safety: str = "unknown"
+    audience: str = "unknown"
+    # Ids of the helplines offered, comma-separated, in the order first offered.
+    helplines_offered: str = ""
+    turns: int = 0
+    degraded_replies: int = 0
+
+
+class Conversation(ConversationBase, table=True):
+    id: str = Field(primary_key=True, max_length=64)
+
+
+def make_engine(database_url: str) -> Engine:
+    if database_url.startswith("sqlite:///"):
+        Path(database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(database_url, connect_args={"check_same_thread": False})
+    else:
+        engine = create_engine(database_url, pool_pre_ping=True)
+    return engine
+
+
+class Store:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        # The last failure, shown by /ready; None while the database answers.
+        self.problem: str | None = None
+
+    def create_all(self) -> None:
+        SQLModel.metadata.create_all(self.engine)
+
+    def _ok(self) -> None:
+        self.problem = None
+
+    def _failed(self, error: Exception) -> None:
+        self.problem = f"database: {type(error).__name__}"
+        log.error("store failed: %s", type(error).__name__)
+
+    def get(self, conversation_id: str) -> Conversation | None:
+        """The conversation's row, or None (also when the database is unavailable)."""
+        try:
+            with Session(self.engine) as session:
+                row = session.get(Conversation, conversation_id)
+                if row is not None:
+                    session.expunge(row)
+            self._ok()
+            return row
+        except Exception as error:  # noqa: BLE001 - a person must get an answer regardless
+            self._failed(error)
+            return None
+
+    def record_turn(
+        self,
+        conversation_id: str,
+        *,
+        channel: str,
+        at: datetime,
+        safety: str,
+        audience: str,
+        helplines: list[str],
+        degraded: bool,
+        reset: bool = False,
+    ) -> None:
+        """Adds one turn to the conversation's row; `reset` starts its levels afresh."""
+        try:
+            with Session(self.engine) as session:
+                row = session.get(Conversation, conversation_id)
+                if row is None:
+                    row = Conversation(id=conversation_id, channel=channel, started_at=at, last_at=at)
+                if reset:
+                    row.safety, row.audience = "unknown", "unknown"
+                row.last_at = at
+                row.turns += 1
+                row.safety = higher(row.safety, safety)
+                if audience != "unknown":
+                    row.audience = audience
+                offered = [h for h in row.helplines_offered.split(",") if h]
+                row.helplines_offered = ",".join(offered + [h for h in helplines if h not in offered])
+                row.degraded_replies += int(degraded)
+                session.add(row)
+                session.commit()
+            self._ok()
+        except Exception as error:  # noqa: BLE001
+            self._failed(error)
+
+    def erase(self, conversation_id: str) -> bool:
+        """Deletes everything kept about the conversation. False if the database failed."""
+        try:
+            with Session(self.engine) as session:
+                for row in session.exec(select(Conversation).where(Conversation.id == conversation_id)):
+                    session.delete(row)
+                session.commit()
+            self._ok()
+            return True
+        except Exception as error:  # noqa: BLE001
+            self._failed(error)
+            return False
+
+    def ping(self) -> bool:
+        try:
+            with Session(self.engine) as session:
+                session.exec(select(1)).one()
+            self._ok()
+            return True
+        except Exception as error:  # noqa: BLE001
+            self._failed(error)
+            return False
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)

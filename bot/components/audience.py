@@ -1,0 +1,91 @@
+"""Resolves who needs help into one `audience` entity that fills the `audience` slot.
+
+DIET tags the words that show who needs help with an entity named after the audience
+("[my wife](man)", "[I'm gay](lgbt)", "[my sister](friend_family)"). Some situations name the
+audience by themselves (worried about someone, own behaviour, forced marriage). This component
+turns those cues into a single `audience` entity with a canonical value, so the slot mapping is
+one line and a message with several cues gets one answer by a fixed priority.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Text
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_NAME_KEY
+from rasa.shared.nlu.training_data.message import Message
+
+# The situation decides first (a person asking about their own behaviour is helped by a
+# behaviour line whatever their gender); a same-sex cue beats a partner-role guess.
+PRIORITY = ["forced_marriage", "perpetrator", "friend_family", "lgbt", "man", "woman"]
+INTENT_AUDIENCE = {
+    "forced_marriage": "forced_marriage",
+    "own_behaviour": "perpetrator",
+    "worried_about_someone": "friend_family",
+}
+AUDIENCE_ENTITY = "audience"
+# A situation intent names the audience only when the classifier is fairly sure of it: a wrong
+# "perpetrator" label would send a person being hurt to a line for people who hurt others.
+INTENT_CONFIDENCE = 0.6
+# Likewise for a word tagged as an audience cue.
+CUE_CONFIDENCE = 0.5
+
+
+@DefaultV1Recipe.register(
+    [DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False
+)
+class AudienceResolver(GraphComponent):
+    """Adds an `audience` entity from audience cues; the cues themselves are left in place."""
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "AudienceResolver":
+        return cls()
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            audience = resolve(message)
+            if audience:
+                entities = [
+                    e
+                    for e in message.get(ENTITIES, [])
+                    if e.get("entity") != AUDIENCE_ENTITY
+                ] + [
+                    {
+                        "entity": AUDIENCE_ENTITY,
+                        "value": audience,
+                        "extractor": type(self).__name__,
+                    }
+                ]
+                message.set(ENTITIES, entities, add_to_output=True)
+        return messages
+
+
+def resolve(message: Message) -> Optional[Text]:
+    """The audience a message shows, or None when it shows none."""
+    found = set()
+    for entity in message.get(ENTITIES, []):
+        name = entity.get("entity")
+        if name == AUDIENCE_ENTITY and entity.get("value") in PRIORITY:
+            # An explicit choice (a button payload) is the person's own answer: it wins.
+            return entity["value"]
+        if name in PRIORITY and (entity.get("confidence_entity") or 1.0) >= CUE_CONFIDENCE:
+            found.add(name)
+    intent = message.get(INTENT) or {}
+    if (
+        intent.get(INTENT_NAME_KEY) in INTENT_AUDIENCE
+        and (intent.get("confidence") or 0.0) >= INTENT_CONFIDENCE
+    ):
+        found.add(INTENT_AUDIENCE[intent[INTENT_NAME_KEY]])
+    if {"man", "woman"} <= found and "lgbt" not in found:
+        # "I'm a woman and my girlfriend..." tags both: a same-sex relationship.
+        found.add("lgbt")
+    return next((a for a in PRIORITY if a in found), None)

@@ -1,0 +1,113 @@
+"""Fixtures: the app on a temporary SQLite file, and a real trained Rasa server per test session.
+
+The Rasa server is the model `make test` trained (bot/models/signpost.tar.gz), started through the
+same script `make run` uses. Tests that need it are marked `rasa`; a fake Rasa appears only in
+the failure tests (down, slow, broken), which a real one cannot show on demand.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from api.main import create_app
+from api.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+STAFF_TOKEN = "staff-token-for-tests"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def rasa_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    """(url, token) of a real Rasa server with the trained model."""
+    model = ROOT / "bot" / "models" / "signpost.tar.gz"
+    if not model.exists():
+        pytest.fail("No trained model: run `make test` (it trains bot/models/signpost.tar.gz).")
+    port, token = free_port(), secrets.token_hex(8)
+    log = tmp_path_factory.mktemp("rasa") / "rasa.log"
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [str(ROOT / "scripts" / "rasa.sh"), str(port)],
+            env={**os.environ, "RASA_TOKEN": token},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    waited = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "wait_for.py"), f"{url}/status?token={token}",
+         "240", "model_id", str(process.pid)],
+        check=False,
+    )
+    if waited.returncode != 0:
+        process.kill()
+        pytest.fail("Rasa did not start:\n" + log.read_text()[-3000:])
+    yield url, token
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+def make_settings(tmp_path: Path, **overrides: object) -> Settings:
+    values: dict[str, object] = {
+        "rasa_url": "http://127.0.0.1:9",
+        "rasa_token": "",
+        "database_url": f"sqlite:///{tmp_path / 'signpost.db'}",
+        "signpost_secret": "test-secret",
+        "signpost_staff_token": STAFF_TOKEN,
+        "rasa_timeout": 3.0,
+    }
+    values.update(overrides)
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Settings with no Rasa behind them (a closed port): for tests that need no model."""
+    return make_settings(tmp_path)
+
+
+@pytest.fixture
+def client(settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(settings)) as c:
+        yield c
+
+
+@pytest.fixture
+def rasa_settings(tmp_path: Path, rasa_server: tuple[str, str]) -> Settings:
+    url, token = rasa_server
+    return make_settings(tmp_path, rasa_url=url, rasa_token=token)
+
+
+@pytest.fixture
+def rasa_client(rasa_settings: Settings) -> Iterator[TestClient]:
+    """The app talking to the real Rasa server."""
+    with TestClient(create_app(rasa_settings)) as c:
+        yield c
+
+
+STAFF = {"Authorization": f"Bearer {STAFF_TOKEN}"}
+
+
+def session_id() -> str:
+    return "t-" + secrets.token_hex(6)
+
+
+def rasa_status(url: str, token: str) -> dict:
+    return dict(httpx.get(f"{url}/status", params={"token": token}, timeout=5).json())
