@@ -95,7 +95,11 @@ class ConversationService:
         return reply
 
     def safety_net(
-        self, channel: str, at: datetime, safety: str = "unknown", audience: str = "unknown",
+        self,
+        channel: str,
+        at: datetime,
+        safety: str = "unknown",
+        audience: str = "unknown",
         reason: str = "utter_degraded",
     ) -> Reply:
         """999 first, then the lines open now: the answer when the assistant can't give one."""
@@ -114,11 +118,11 @@ class ConversationService:
         if parsed.action in ("erase", "restart"):
             known_safety, known_audience = "unknown", "unknown"
         safety = higher(higher(known_safety, _level(state)), parsed.floor)
-        audience = state.get("audience") if state.get("audience") in AUDIENCES else known_audience
+        audience = str(state["audience"]) if state.get("audience") in AUDIENCES else known_audience
         nation = state.get("nation") if state.get("nation") in NATIONS else None
         contact = state.get("contact") if state.get("contact") in ("text", "email") else None
         shown: list[HelplineMatch] = []
-        for message, directive in zip(parsed.messages, parsed.directives):
+        for message, directive in zip(parsed.messages, parsed.directives, strict=True):
             if directive is None:
                 continue
             lines = self._lines(
@@ -147,6 +151,10 @@ class ConversationService:
         if emergency:
             # In danger, the line that answers at any hour comes straight after 999.
             matches = sorted(matches, key=lambda m: not m.always_open)
+        else:
+            # Lead with who answers now; the person's own lines that are closed follow, with
+            # when they open, so trimming the list never drops the line that is open.
+            matches = sorted(matches, key=lambda m: not (m.open_now or m.always_open))
         return matches[: self.max_helplines]
 
     async def _record(self, conversation_id: str, channel: str, at: datetime, reply: Reply) -> None:
@@ -193,7 +201,7 @@ def _parse(raw: list[dict[str, Any]]) -> _Parsed | None:
             if isinstance(custom, dict) and parsed.messages:
                 # Rasa sends a response's custom payload right after its text.
                 message = parsed.messages[-1]
-                message.kind = custom.get("kind") if custom.get("kind") in KINDS else "info"
+                message.kind = str(custom["kind"]) if custom.get("kind") in KINDS else "info"
                 if isinstance(custom.get("helplines"), dict):
                     parsed.directives[-1] = custom["helplines"]
                 if isinstance(custom.get("state"), dict):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -13,7 +14,7 @@ from api.conversation import ConversationService
 from api.directory import DirectoryHolder
 from api.rasa_client import RasaClient
 from api.replies import Replies
-from api.routers import chat, health, helplines
+from api.routers import chat, health, helplines, sms, widget
 from api.settings import Settings, get_settings
 from api.store import Store, make_engine
 
@@ -35,7 +36,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             store.create_all()
         except Exception as error:  # noqa: BLE001 - still answer people; /ready says why
             store.problem = f"database: {type(error).__name__}"
-        app.state.directory = DirectoryHolder(settings.helplines_path)
+        # An invalid directory stops the start-up with its problems; later, a bad edit is
+        # refused and the last good directory keeps serving (see DirectoryHolder).
+        holder = DirectoryHolder(settings.helplines_path)
+        app.state.directory = holder
+        holder.install_sighup()
+        watcher = asyncio.create_task(holder.watch(interval=2))
         async with httpx.AsyncClient(
             limits=httpx.Limits(max_connections=200, max_keepalive_connections=100)
         ) as http:
@@ -48,6 +54,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 settings.max_helplines,
             )
             yield
+        watcher.cancel()
         store.engine.dispose()
 
     app = FastAPI(title="Signpost", lifespan=lifespan)
@@ -62,6 +69,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(chat.router)
     app.include_router(helplines.router)
+    app.include_router(sms.router)
+    app.include_router(widget.router)
     return app
 
 

@@ -1,4 +1,4 @@
-"""Settings, read once from the environment (and `.env`). Every variable is in the README's table."""
+"""Settings, read once from the environment (and `.env`); the README's table lists them all."""
 
 from __future__ import annotations
 
@@ -30,6 +30,16 @@ class Settings(BaseSettings):
     retention_days: int = 30
     # How many helplines one message lists: a list of three beats a paragraph.
     max_helplines: int = 3
+    # SMS (Twilio). The account's Auth Token checks X-Twilio-Signature; unset, every SMS is refused.
+    twilio_auth_token: str = ""
+    # The public address Twilio was given (before any proxy): signatures cover this URL, not the
+    # one the request arrives on. The webhook is PUBLIC_BASE_URL + /sms/twilio.
+    public_base_url: str = "http://127.0.0.1:8000"
+    # A neutral name HELP answers start with, e.g. "Info line": never the organisation or
+    # "abuse", since it shows on a lock screen. Empty: no name.
+    sms_sender_name: str = ""
+    # After this many quiet minutes a text starts a new conversation, with no old context.
+    sms_session_quiet_minutes: int = 240
 
 
 @lru_cache

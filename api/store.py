@@ -94,7 +94,9 @@ class Store:
             with Session(self.engine) as session:
                 row = session.get(Conversation, conversation_id)
                 if row is None:
-                    row = Conversation(id=conversation_id, channel=channel, started_at=at, last_at=at)
+                    row = Conversation(
+                        id=conversation_id, channel=channel, started_at=at, last_at=at
+                    )
                 if reset:
                     row.safety, row.audience = "unknown", "unknown"
                 row.last_at = at
@@ -103,7 +105,9 @@ class Store:
                 if audience != "unknown":
                     row.audience = audience
                 offered = [h for h in row.helplines_offered.split(",") if h]
-                row.helplines_offered = ",".join(offered + [h for h in helplines if h not in offered])
+                row.helplines_offered = ",".join(
+                    offered + [h for h in helplines if h not in offered]
+                )
                 row.degraded_replies += int(degraded)
                 session.add(row)
                 session.commit()
@@ -115,7 +119,9 @@ class Store:
         """Deletes everything kept about the conversation. False if the database failed."""
         try:
             with Session(self.engine) as session:
-                for row in session.exec(select(Conversation).where(Conversation.id == conversation_id)):
+                for row in session.exec(
+                    select(Conversation).where(Conversation.id == conversation_id)
+                ):
                     session.delete(row)
                 session.commit()
             self._ok()

@@ -26,7 +26,7 @@ if [ -z "${RASA_URL:-}" ]; then
   scripts/rasa.sh "$RASA_PORT" > var/rasa.log 2>&1 &
   pids+=($!)
   export RASA_URL="http://127.0.0.1:$RASA_PORT"
-  if ! .venv/bin/python scripts/wait_for.py "$RASA_URL/status?token=$RASA_TOKEN" 180 model_id "${pids[0]}"; then
+  if ! .venv/bin/python scripts/wait_for.py "$RASA_URL/status?token=$RASA_TOKEN" 400 model_id "${pids[0]}"; then
     tail -n 30 var/rasa.log >&2
     echo "run: Rasa did not start; its log is above (var/rasa.log)." >&2
     exit 1

@@ -49,8 +49,14 @@ def rasa_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str,
         )
     url = f"http://127.0.0.1:{port}"
     waited = subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "wait_for.py"), f"{url}/status?token={token}",
-         "240", "model_id", str(process.pid)],
+        [
+            sys.executable,
+            str(ROOT / "scripts" / "wait_for.py"),
+            f"{url}/status?token={token}",
+            "240",
+            "model_id",
+            str(process.pid),
+        ],
         check=False,
     )
     if waited.returncode != 0:

@@ -17,7 +17,9 @@ TUESDAY_EVENING = "2026-11-24T19:30:00+00:00"
 
 def say(client: TestClient, session: str, text: str, **extra: object) -> dict:
     headers = STAFF if "at" in extra else {}
-    response = client.post("/chat", json={"session": session, "text": text, **extra}, headers=headers)
+    response = client.post(
+        "/chat", json={"session": session, "text": text, **extra}, headers=headers
+    )
     assert response.status_code == 200, response.text
     return response.json()
 
@@ -92,7 +94,9 @@ def test_a_button_payload_sent_back_as_text_is_understood(rasa_client: TestClien
 def test_unclear_audience_is_asked_with_buttons_while_giving_a_24_7_line(
     rasa_client: TestClient,
 ) -> None:
-    reply = say(rasa_client, session_id(), "someone keeps controlling everything i do and checks my phone")
+    reply = say(
+        rasa_client, session_id(), "someone keeps controlling everything i do and checks my phone"
+    )
     assert reply["audience"] == "unknown"
     assert any(h["always_open"] for h in reply["helplines"])
     buttons = [b for m in reply["messages"] for b in m["buttons"]]

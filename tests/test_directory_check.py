@@ -36,13 +36,14 @@ def edit(text: str, old: str, new: str) -> str:
 def broken_copy() -> str:
     text = SHIPPED
     # 1. Galop loses its source (the key and its list).
-    text = re.sub(r"(  - id: galop\n(?:.*\n)*?)    source:\n(?:      - .*\n)+", r"\1", text, count=1)
+    galop_source = r"(  - id: galop\n(?:.*\n)*?)    source:\n(?:      - .*\n)+"
+    text = re.sub(galop_source, r"\1", text, count=1)
     # 2. ManKind closes before it opens.
     text = edit(text, 'opens: "10:00", closes: "16:00"}', 'opens: "16:00", closes: "10:00"}')
     # 3. Karma Nirvana gets an audience that does not exist.
     text = edit(text, "audiences: [forced_marriage]\n", "audiences: [forced_marriage, teenager]\n")
     # 4. A digit goes missing from a phone number.
-    text = edit(text, '      - phone: "0808 2000 247"\n', '      - phone: "0808 2000 24"\n')
+    text = edit(text, '      - phone: "0808 2000 247"\n', '      - phone: "0808 20000 247"\n')
     # 5. Men's Advice Line gets a Monday session overlapping its 9-to-8.
     text = edit(text, '      - {days: [mon, wed], opens: "09:00", closes: "20:00"}\n',
                 '      - {days: [mon, wed], opens: "09:00", closes: "20:00"}\n'
@@ -77,13 +78,13 @@ def test_broken_copy_reports_each_problem_with_its_line(
     p = str(path)
     expected = {
         line_of(text, "  - id: galop"): "galop: has no source",
-        line_of(text, 'opens: "16:00", closes: "10:00"'): "closes at 10:00, before it opens at 16:00",
+        line_of(text, 'opens: "16:00", closes: "10:00"'): "closes at 10:00, before it opens",
         line_of(text, "[forced_marriage, teenager]"): 'unknown audience "teenager"',
-        line_of(text, '"0808 2000 24"'): 'phone number "0808 2000 24" has 9 digits',
+        line_of(text, '"0808 20000 247"'): 'phone number "0808 20000 247" has 12 digits',
     }
     for line, words in expected.items():
         assert any(o.startswith(f"{p}:{line}: ") and words in o for o in out), (line, words, out)
-    overlap = [o for o in out if "sessions overlap" in o]
+    overlap = [o for o in out if "two sessions overlap on mon" in o]
     assert overlap, out
     mal_start = line_of(text, "id: mens-advice-line")
     mal_end = line_of(text, "id: mankind")
@@ -109,12 +110,13 @@ def test_command_line_exit_codes(tmp_path: Path) -> None:
     ("old", "new", "fragment", "words"),
     [
         ('opens: "09:00", closes: "17:00"}\n    hours_verified: false  # two',
-         'opens: 09:00, closes: "17:00"}\n    hours_verified: false  # two',
-         "opens: 09:00,", 'write times in quotes, like "09:00"'),
+         'opens: "09:00", closes: 17:00}\n    hours_verified: false  # two',
+         "closes: 17:00}", 'write times in quotes, like "09:00"'),
         ("  - id: mankind\n", "  - id: galop\n", "  - id: galop\n", 'id "galop" is already used'),
         ("    bank_holidays: open  # \"every day\"\n", "    bank_holydays: open\n",
          "bank_holydays", 'unknown field "bank_holydays"'),
-        ("    verified: 2026-11\n\n  - id: childline", "    verified: 2099-01-01\n\n  - id: childline",
+        ("    verified: 2026-11\n\n  - id: childline",
+         "    verified: 2099-01-01\n\n  - id: childline",
          "2099-01-01", "is in the future"),
         ("hours: \"24/7\"\n    bank_holidays: open  # \"free, 24-hour service\"",
          "hours: \"24/7\"\n    bank_holidays: closed  # edited", "closed  # edited",
@@ -184,3 +186,23 @@ def test_start_up_refuses_a_bad_file(tmp_path: Path) -> None:
     with pytest.raises(DirectoryError) as error:
         load_directory(tmp_path / "missing.yaml")
     assert "can't read" in str(error.value)
+
+
+def test_week_picture_is_drawn_with_the_gaps(tmp_path: Path) -> None:
+    from datetime import date, datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from api.cli.__main__ import main
+    from api.directory.week import gaps, week_rows
+
+    out = tmp_path / "week.png"
+    assert main(["directory", "week", "--audience", "man", "--week-of", "2026-11-25",
+                 "--out", str(out)]) == 0  # fmt: skip
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    monday = datetime(2026, 11, 23, tzinfo=ZoneInfo("Europe/London"))
+    rows = week_rows(load_directory(ROOT / "helplines.yaml"), "man", date(2026, 11, 23))
+    assert [r.line.id for r in rows] == ["mens-advice-line", "mankind", "victim-support"]
+    holes = gaps(rows, monday, monday + timedelta(days=7))
+    # No line for men from Friday 5pm to Monday 9am (Men's Advice Line's hours, seed 002).
+    assert (monday + timedelta(days=4, hours=17), monday + timedelta(days=7)) in holes
+    assert holes[0] == (monday, monday + timedelta(hours=9))

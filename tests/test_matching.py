@@ -29,7 +29,8 @@ UTC = timezone.utc
 MAL, MANKIND, GALOP = "mens-advice-line", "mankind", "galop"
 NDAH, WA, VS = "national-domestic-abuse-helpline", "womens-aid-email", "victim-support"
 KN, FMU, SAM = "karma-nirvana", "forced-marriage-unit", "samaritans"
-SCOT, LFF, NI = "scotland-domestic-abuse-helpline", "live-fear-free", "ni-domestic-sexual-abuse-helpline"  # noqa: E501
+SCOT, LFF = "scotland-domestic-abuse-helpline", "live-fear-free"
+NI = "ni-domestic-sexual-abuse-helpline"
 RCS, STALK, RESPECT = "rape-crisis-scotland", "national-stalking-helpline", "respect-phoneline"
 VAL = "west-mercia-victim-advice-line"
 
@@ -48,7 +49,7 @@ def utc(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
-# (label, audience, at, options, open lines exactly, other states {id: False/None}, next_open {id: t})
+# (label, audience, at, options, the open lines exactly, other states {id: False/None}, next opens)
 Case = tuple[str, str, datetime, dict[str, Any], set[str], dict[str, Any], dict[str, datetime]]
 TABLE: list[Case] = [
     ("MAL Wed 19:30 open", "man", uk("2026-11-25 19:30"), {}, {MAL, VS}, {MANKIND: False},
@@ -174,7 +175,8 @@ def test_seed_numbers_exactly_as_the_seed_gives_them(directory: Directory) -> No
 
 
 def test_order_own_open_then_own_closed_then_24_7(directory: Directory) -> None:
-    ids = [m.id for m in directory.match("man", uk("2026-11-24 16:30"))]  # Tue: MAL open, ManKind not
+    # Tuesday 4:30pm: Men's Advice Line open until 5pm, ManKind closed at 4pm.
+    ids = [m.id for m in directory.match("man", uk("2026-11-24 16:30"))]
     assert ids == [MAL, MANKIND, VS]
     ids = [m.id for m in directory.match("man", uk("2026-11-28 22:30"))]
     assert ids == [MAL, MANKIND, VS]  # closed ones soonest first, then the 24/7 line

@@ -41,7 +41,7 @@ def check_command(args: argparse.Namespace) -> int:
         for line in error.lines():
             print(line)
         count = len(error.problems)
-        print(f"{count} problem{'s' if count != 1 else ''}; nothing was changed.", file=sys.stderr)
+        print(f"{count} problem{'s' if count != 1 else ''} found.", file=sys.stderr)
         return 1
     print(f"{args.path}: OK, {len(directory.helplines)} helplines")
     return 0

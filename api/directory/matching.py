@@ -18,9 +18,9 @@ from typing import get_args
 
 from pydantic import BaseModel
 
-from api.directory.model import Audience, ChannelKind, DirectoryFile, Helpline, Nation
+from api.directory.model import Audience, Channel, ChannelKind, DirectoryFile, Helpline, Nation
 from api.directory.opening_hours import OpenState, Schedule, state_at
-from api.directory.wording import line_hours_text, until_text, when
+from api.directory.wording import CHANNEL_WORDS, line_hours_text, until_text, when
 
 AUDIENCES = (*get_args(Audience), "unknown")
 NATIONS: tuple[str, ...] = get_args(Nation)
@@ -92,10 +92,24 @@ def evaluate(
         next_open=state.next_open,
         closes_at=state.closes_at,
         hours=line_hours_text(line),
-        why=f"{line.description}; {_timing(state, at, hours.kind == 'unknown', check)}",
+        why=f"{line.description}; {_why_timing(line, chosen, state, at, check)}",
         notes=notes,
         check_before_calling=check,
     )
+
+
+def _why_timing(
+    line: Helpline, chosen: Channel | None, state: OpenState, at: datetime, check: bool
+) -> str:
+    unknown = (chosen.hours if chosen and chosen.hours else line.hours).kind == "unknown"
+    timing = _timing(state, at, unknown, check)
+    if chosen is None or chosen.hours is None:
+        return timing
+    # Judged by a channel that keeps its own hours: say which, and what the phone does.
+    timing = f"{CHANNEL_WORDS[chosen.kind]} {timing}"
+    if line.hours.kind == "always" and line.channel("phone"):
+        timing += "; the phone line is open 24 hours"
+    return timing
 
 
 def _timing(state: OpenState, at: datetime, unknown: bool, check: bool) -> str:

@@ -150,7 +150,8 @@ class Hours(Strict):
         spans.sort()
         for (_s1, e1, d1), (s2, _e2, d2) in zip(spans, spans[1:], strict=False):
             if s2 < e1:
-                raise ValueError(f"sessions overlap: {d1} and {d2}; give each day each hour once")
+                on = d1 if d1 == d2 else f"{d1} night and {d2}"
+                raise ValueError(f"two sessions overlap on {on}; give each hour of a day once")
         return self
 
 

@@ -57,6 +57,7 @@ class OpenState:
     next_open: datetime | None  # Europe/London
     next_open_uncertain: bool = False  # next_open falls on a bank holiday of unknown opening
     reason: str | None = None  # bank holiday or dated exception that changes today's hours
+    usual_close: datetime | None = None  # open_now None: when its usual hours would end
 
 
 @dataclass(frozen=True)
@@ -159,6 +160,7 @@ def state_at(schedule: Schedule, at: datetime, nation: Nation = "england") -> Op
                     _local(following.start) if following else None,
                     bool(following and following.uncertain),
                     interval.holiday,
+                    _local(interval.end),
                 )
             # A 24/7 line is one interval with no end in sight: report no closing time.
             closes = None if interval.end >= enough else _local(interval.end)

@@ -54,9 +54,7 @@ def open_spans(line: Helpline, start: datetime, end: datetime, nation: str | Non
             until = min(state.closes_at or end, end)
             spans.append(Span(at, until, "open"))
         elif state.open_now is None:  # a bank holiday when its opening is unknown
-            until = min(_next_midnight(at), end)
-            if state.next_open is not None:
-                until = min(until, state.next_open)
+            until = min(state.usual_close or _next_midnight(at), end)
             spans.append(Span(at, until, "maybe"))
         else:
             until = min(state.next_open or end, end)

@@ -74,6 +74,8 @@ def _span(key: tuple[int, int, bool]) -> str:
 def line_hours_text(line: Helpline) -> str:
     """The line's hours, then other channels' own hours, then the bank-holiday rule."""
     text = hours_text(line.hours)
+    if line.channel("phone") is None and line.channel("webchat") and line.hours.kind == "weekly":
+        text = f"Live chat {text}"  # no phone: the hours are the chat's, not the email's
     for channel in line.channels:
         if channel.hours is not None:
             text += f"; {CHANNEL_WORDS[channel.kind]} {_lower_first(hours_text(channel.hours))}"

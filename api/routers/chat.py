@@ -12,7 +12,7 @@ from api.conversation import Reply
 from api.deps import ConversationDep, SettingsDep, is_staff
 from api.identity import keyed_hash
 from api.rendering import line_text
-from api.schemas import ChatMessage, ChatReply, ChatRequest
+from api.schemas import Button, ChatMessage, ChatReply, ChatRequest
 
 router = APIRouter(prefix="/chat", tags=["chat"])
 LONDON = ZoneInfo("Europe/London")
@@ -49,7 +49,7 @@ def render(session: str, reply: Reply, at: datetime) -> ChatReply:
     messages = [
         ChatMessage(
             text="\n".join([m.text, *(line_text(h, at) for h in m.helplines)]),
-            buttons=m.buttons,
+            buttons=[Button(**b) for b in m.buttons],
             kind=m.kind,
             helplines=[h.id for h in m.helplines],
         )
@@ -58,8 +58,8 @@ def render(session: str, reply: Reply, at: datetime) -> ChatReply:
     return ChatReply(
         session=session,
         messages=messages,
-        safety=reply.safety,
-        audience=reply.audience,
+        safety=reply.safety,  # type: ignore[arg-type]
+        audience=reply.audience,  # type: ignore[arg-type]
         helplines=reply.helplines,
         degraded=reply.degraded,
     )

@@ -9,7 +9,7 @@ one line and a message with several cues gets one answer by a fixed priority.
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -34,30 +34,26 @@ INTENT_CONFIDENCE = 0.6
 CUE_CONFIDENCE = 0.5
 
 
-@DefaultV1Recipe.register(
-    [DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False
-)
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)
 class AudienceResolver(GraphComponent):
     """Adds an `audience` entity from audience cues; the cues themselves are left in place."""
 
     @classmethod
     def create(
         cls,
-        config: Dict[Text, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> "AudienceResolver":
+    ) -> AudienceResolver:
         return cls()
 
-    def process(self, messages: List[Message]) -> List[Message]:
+    def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             audience = resolve(message)
             if audience:
                 entities = [
-                    e
-                    for e in message.get(ENTITIES, [])
-                    if e.get("entity") != AUDIENCE_ENTITY
+                    e for e in message.get(ENTITIES, []) if e.get("entity") != AUDIENCE_ENTITY
                 ] + [
                     {
                         "entity": AUDIENCE_ENTITY,
@@ -69,7 +65,7 @@ class AudienceResolver(GraphComponent):
         return messages
 
 
-def resolve(message: Message) -> Optional[Text]:
+def resolve(message: Message) -> str | None:
     """The audience a message shows, or None when it shows none."""
     found = set()
     for entity in message.get(ENTITIES, []):

@@ -7,7 +7,8 @@ and renders the reply) posts SMS turns here instead of to /webhooks/rest/webhook
 
 from __future__ import annotations
 
-from typing import Any, Awaitable, Callable, Text
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
@@ -20,7 +21,7 @@ class SmsOutput(CollectingOutputChannel):
     """Collects replies like the REST channel, under the name the domain's variations use."""
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return "sms"
 
 
@@ -28,12 +29,10 @@ class SmsInput(RestInput):
     """POST /webhooks/sms/webhook with {"sender", "message"}; answers a JSON list like REST."""
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return "sms"
 
-    def blueprint(
-        self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
-    ) -> Blueprint:
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         sms_webhook = Blueprint("sms_webhook", __name__)
 
         @sms_webhook.route("/", methods=["GET"])
