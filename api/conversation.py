@@ -10,6 +10,8 @@ down, slow, broken or says nothing — answers with 999 and the lines open now, 
 from __future__ import annotations
 
 import logging
+import time
+from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -70,18 +72,30 @@ class ConversationService:
         replies: Replies,
         store: Store,
         max_helplines: int = 3,
+        rate_limit_per_minute: int = 30,
+        store_transcripts: bool = False,
     ) -> None:
         self.rasa = rasa
         self.directory = directory
         self.replies = replies
         self.store = store
         self.max_helplines = max_helplines
+        self.store_transcripts = store_transcripts
+        self.limiter = RateLimiter(rate_limit_per_minute)
 
     async def turn(self, conversation_id: str, text: str, channel: str, at: datetime) -> Reply:
         """Rasa's answer with the helplines that fit, or the safety answer if Rasa fails."""
         stored = await to_thread.run_sync(self.store.get, conversation_id)
         known_safety = stored.safety if stored else "unknown"
         known_audience = stored.audience if stored else "unknown"
+        if not self.limiter.allow(conversation_id):
+            # A flood from one sender costs Rasa nothing and still gives the person help.
+            log.warning("rate limited a conversation")
+            reply = self.safety_net(
+                channel, at, known_safety, known_audience, reason="utter_rate_limited"
+            )
+            await self._record(conversation_id, channel, at, reply, text)
+            return reply
         try:
             parsed = _parse(await self.rasa.send(conversation_id, text, channel))
         except RasaUnavailable as error:
@@ -91,7 +105,7 @@ class ConversationService:
             reply = self.safety_net(channel, at, known_safety, known_audience)
         else:
             reply = self._from_rasa(parsed, channel, at, known_safety, known_audience)
-        await self._record(conversation_id, channel, at, reply)
+        await self._record(conversation_id, channel, at, reply, text)
         return reply
 
     def safety_net(
@@ -157,10 +171,27 @@ class ConversationService:
             matches = sorted(matches, key=lambda m: not (m.open_now or m.always_open))
         return matches[: self.max_helplines]
 
-    async def _record(self, conversation_id: str, channel: str, at: datetime, reply: Reply) -> None:
+    def _no_own_line_open(self, reply: Reply) -> bool:
+        """Whether the person's audience is known and none of its own lines was open."""
+        if reply.audience == "unknown" or not reply.helplines:
+            return False
+        directory = self.directory.current
+        for match in reply.helplines:
+            line = directory.get(match.id)
+            if line and reply.audience in line.audiences and (match.open_now or match.always_open):
+                return False
+        return True
+
+    async def _record(
+        self, conversation_id: str, channel: str, at: datetime, reply: Reply, text: str
+    ) -> None:
         if reply.action == "erase":
             await self.erase(conversation_id)
             return
+        transcript = None
+        if self.store_transcripts:
+            transcript = [("person", text)] + [("bot", m.text) for m in reply.messages]
+        no_own_line_open = self._no_own_line_open(reply)
         await to_thread.run_sync(
             lambda: self.store.record_turn(
                 conversation_id,
@@ -171,6 +202,8 @@ class ConversationService:
                 helplines=[h.id for h in reply.helplines],
                 degraded=reply.degraded,
                 reset=reply.action == "restart",
+                no_own_line_open=no_own_line_open,
+                transcript=transcript,
             )
         )
 
@@ -183,6 +216,28 @@ class ConversationService:
             log.warning("could not erase rasa tracker: %s", error)
             return False
         return erased_here
+
+
+class RateLimiter:
+    """At most `per_minute` messages a minute per conversation, in this process's memory."""
+
+    def __init__(self, per_minute: int, max_senders: int = 100_000) -> None:
+        self.per_minute = per_minute
+        self.max_senders = max_senders
+        self._seen: dict[str, deque[float]] = {}
+
+    def allow(self, key: str) -> bool:
+        now = time.monotonic()
+        if len(self._seen) >= self.max_senders:
+            # Forget senders quiet for a minute; memory stays bounded under any flood.
+            self._seen = {k: v for k, v in self._seen.items() if v and now - v[-1] < 60}
+        stamps = self._seen.setdefault(key, deque())
+        while stamps and now - stamps[0] >= 60:
+            stamps.popleft()
+        if len(stamps) >= self.per_minute:
+            return False
+        stamps.append(now)
+        return True
 
 
 def _parse(raw: list[dict[str, Any]]) -> _Parsed | None:

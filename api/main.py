@@ -6,17 +6,20 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 import httpx
+from anyio import to_thread
 from fastapi import FastAPI, Request, Response
 
 from api.conversation import ConversationService
 from api.directory import DirectoryHolder
+from api.limits import BodyLimit
 from api.rasa_client import RasaClient
 from api.replies import Replies
-from api.routers import chat, health, helplines, sms, widget
+from api.routers import chat, health, helplines, sms, summary, widget
 from api.settings import Settings, get_settings
-from api.store import Store, make_engine
+from api.store import Store, make_engine, utcnow
 
 # Every response: nothing cached, nothing leaked to other sites (a shared computer may be watched).
 SECURITY_HEADERS = {
@@ -24,6 +27,16 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "X-Content-Type-Options": "nosniff",
 }
+
+
+async def purge_forever(store: Store, retention_days: int) -> None:
+    """Deletes what is older than the retention period: now (at start-up), then hourly."""
+    while True:
+        cutoff = utcnow() - timedelta(days=retention_days)
+        purged = await to_thread.run_sync(store.purge, cutoff)
+        if purged:
+            logging.getLogger(__name__).info("retention: purged %d conversations", purged)
+        await asyncio.sleep(3600)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -52,8 +65,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 Replies.load(settings.domain_path),
                 store,
                 settings.max_helplines,
+                settings.rate_limit_per_minute,
+                settings.store_transcripts,
             )
+            purger = asyncio.create_task(purge_forever(store, settings.retention_days))
             yield
+        purger.cancel()
         watcher.cancel()
         store.engine.dispose()
 
@@ -66,13 +83,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         response.headers.update(SECURITY_HEADERS)
         return response
 
+    app.add_middleware(BodyLimit)
     app.include_router(health.router)
     app.include_router(chat.router)
     app.include_router(helplines.router)
     app.include_router(sms.router)
     app.include_router(widget.router)
+    app.include_router(summary.router)
     return app
 
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+# One line per request to Rasa is noise, and costs time under load.
+logging.getLogger("httpx").setLevel(logging.WARNING)
 app = create_app()

@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     retention_days: int = 30
     # How many helplines one message lists: a list of three beats a paragraph.
     max_helplines: int = 3
+    # Messages a minute from one conversation before it gets the static safety answer instead.
+    rate_limit_per_minute: int = 30
     # SMS (Twilio). The account's Auth Token checks X-Twilio-Signature; unset, every SMS is refused.
     twilio_auth_token: str = ""
     # The public address Twilio was given (before any proxy): signatures cover this URL, not the

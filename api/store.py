@@ -10,8 +10,8 @@ import logging
 from datetime import datetime, timezone
 from pathlib import Path
 
-from sqlalchemy import Engine
-from sqlmodel import Field, Session, SQLModel, create_engine, select
+from sqlalchemy import Engine, delete
+from sqlmodel import Field, Session, SQLModel, col, create_engine, select
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +37,20 @@ class ConversationBase(SQLModel):
 
 class Conversation(ConversationBase, table=True):
     id: str = Field(primary_key=True, max_length=64)
+    # True once the person was offered help while no line for their own audience was open:
+    # the service manager's measure of the gaps in the week.
+    no_own_line_open: bool = False
+
+
+class Transcript(SQLModel, table=True):
+    """Message text, kept only when STORE_TRANSCRIPTS is on, and only for RETENTION_DAYS."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    conversation_id: str = Field(index=True, max_length=64)
+    at: datetime = Field(index=True)
+    # "person" or "bot".
+    role: str = Field(max_length=8)
+    text: str
 
 
 def make_engine(database_url: str) -> Engine:
@@ -58,6 +72,7 @@ class Store:
         SQLModel.metadata.create_all(self.engine)
 
     def _ok(self) -> None:
+        # Only a successful write clears a problem: a read-only database still answers reads.
         self.problem = None
 
     def _failed(self, error: Exception) -> None:
@@ -71,7 +86,6 @@ class Store:
                 row = session.get(Conversation, conversation_id)
                 if row is not None:
                     session.expunge(row)
-            self._ok()
             return row
         except Exception as error:  # noqa: BLE001 - a person must get an answer regardless
             self._failed(error)
@@ -88,8 +102,11 @@ class Store:
         helplines: list[str],
         degraded: bool,
         reset: bool = False,
+        no_own_line_open: bool = False,
+        transcript: list[tuple[str, str]] | None = None,
     ) -> None:
         """Adds one turn to the conversation's row; `reset` starts its levels afresh."""
+        at = as_utc(at)
         try:
             with Session(self.engine) as session:
                 row = session.get(Conversation, conversation_id)
@@ -109,7 +126,12 @@ class Store:
                     offered + [h for h in helplines if h not in offered]
                 )
                 row.degraded_replies += int(degraded)
+                row.no_own_line_open = row.no_own_line_open or no_own_line_open
                 session.add(row)
+                for role, text in transcript or []:
+                    session.add(
+                        Transcript(conversation_id=conversation_id, at=at, role=role, text=text)
+                    )
                 session.commit()
             self._ok()
         except Exception as error:  # noqa: BLE001
@@ -119,10 +141,10 @@ class Store:
         """Deletes everything kept about the conversation. False if the database failed."""
         try:
             with Session(self.engine) as session:
-                for row in session.exec(
-                    select(Conversation).where(Conversation.id == conversation_id)
-                ):
-                    session.delete(row)
+                session.execute(
+                    delete(Transcript).where(col(Transcript.conversation_id) == conversation_id)
+                )
+                session.execute(delete(Conversation).where(col(Conversation.id) == conversation_id))
                 session.commit()
             self._ok()
             return True
@@ -130,11 +152,38 @@ class Store:
             self._failed(error)
             return False
 
+    def purge(self, before: datetime) -> int:
+        """Deletes conversations quiet since before `before`, and older transcript lines."""
+        before = as_utc(before)
+        try:
+            with Session(self.engine) as session:
+                session.execute(delete(Transcript).where(col(Transcript.at) < before))
+                old = session.execute(
+                    delete(Conversation).where(col(Conversation.last_at) < before)
+                )
+                session.commit()
+            self._ok()
+            return int(getattr(old, "rowcount", 0) or 0)
+        except Exception as error:  # noqa: BLE001
+            self._failed(error)
+            return 0
+
+    def summary(self, since: datetime) -> list[Conversation]:
+        """The conversations active since `since`, for the service manager's counts."""
+        with Session(self.engine) as session:
+            rows = list(
+                session.exec(
+                    select(Conversation).where(col(Conversation.last_at) >= as_utc(since))
+                )
+            )
+            for row in rows:
+                session.expunge(row)
+        return rows
+
     def ping(self) -> bool:
         try:
             with Session(self.engine) as session:
                 session.exec(select(1)).one()
-            self._ok()
             return True
         except Exception as error:  # noqa: BLE001
             self._failed(error)
@@ -143,3 +192,10 @@ class Store:
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def as_utc(moment: datetime) -> datetime:
+    """Times are kept in UTC (SQLModel stores them so and gives them back zoned)."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc)

@@ -117,3 +117,25 @@ def session_id() -> str:
 
 def rasa_status(url: str, token: str) -> dict:
     return dict(httpx.get(f"{url}/status", params={"token": token}, timeout=5).json())
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A fresh PostgreSQL database on the machine's server (TEST_DATABASE_URL), dropped after."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    base = make_url(
+        os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
+    )
+    name = "signpost_test_" + secrets.token_hex(4)
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as error:  # noqa: BLE001
+        pytest.fail(f"PostgreSQL at {base} is needed for this test (TEST_DATABASE_URL): {error}")
+    yield base.set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from anyio import to_thread
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from anyio import to_thread
 
 from api.rasa_client import RasaUnavailable
 
@@ -26,8 +26,9 @@ async def ready(request: Request) -> JSONResponse:
             problems.append("rasa: no model loaded")
     except RasaUnavailable as error:
         problems.append(f"rasa: not answering ({error})")
-    if not await to_thread.run_sync(conversation.store.ping):
-        problems.append(conversation.store.problem or "database: not answering")
+    store = conversation.store
+    if not await to_thread.run_sync(store.ping) or store.problem:
+        problems.append(store.problem or "database: not answering")
     holder = request.app.state.directory
     if getattr(holder, "problem", None):
         problems.append(f"directory: {holder.problem}")
