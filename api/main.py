@@ -17,7 +17,7 @@ from api.directory import DirectoryHolder
 from api.limits import BodyLimit
 from api.rasa_client import RasaClient
 from api.replies import Replies
-from api.routers import chat, health, helplines, sms, summary, widget
+from api.routers import chat, health, helplines, sms, staff, summary, widget
 from api.settings import Settings, get_settings
 from api.store import Store, make_engine, utcnow
 
@@ -46,7 +46,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         store = Store(make_engine(settings.database_url))
         try:
-            store.create_all()
+            await to_thread.run_sync(store.migrate)
         except Exception as error:  # noqa: BLE001 - still answer people; /ready says why
             store.problem = f"database: {type(error).__name__}"
         # An invalid directory stops the start-up with its problems; later, a bad edit is
@@ -90,6 +90,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(sms.router)
     app.include_router(widget.router)
     app.include_router(summary.router)
+    app.include_router(staff.router)
+    app.include_router(staff.pages)
     return app
 
 

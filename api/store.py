@@ -9,11 +9,13 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Engine, delete
+from sqlalchemy import Engine, delete, event
 from sqlmodel import Field, Session, SQLModel, col, create_engine, select
 
 log = logging.getLogger(__name__)
+ROOT = Path(__file__).resolve().parent.parent
 
 SAFETY_ORDER = ["unknown", "support", "urgent", "emergency"]
 
@@ -57,6 +59,11 @@ def make_engine(database_url: str) -> Engine:
     if database_url.startswith("sqlite:///"):
         Path(database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(database_url, connect_args={"check_same_thread": False})
+
+        @event.listens_for(engine, "connect")
+        def _secure_delete(connection: Any, _: Any) -> None:
+            # Erased rows are overwritten on disk, not left in free pages of the file.
+            connection.execute("PRAGMA secure_delete = ON")
     else:
         engine = create_engine(database_url, pool_pre_ping=True)
     return engine
@@ -70,6 +77,16 @@ class Store:
 
     def create_all(self) -> None:
         SQLModel.metadata.create_all(self.engine)
+
+    def migrate(self) -> None:
+        """Brings the schema up to date with the Alembic migrations (api/migrations)."""
+        from alembic import command
+        from alembic.config import Config
+
+        config = Config(str(ROOT / "alembic.ini"))
+        with self.engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
 
     def _ok(self) -> None:
         # Only a successful write clears a problem: a read-only database still answers reads.
@@ -172,9 +189,7 @@ class Store:
         """The conversations active since `since`, for the service manager's counts."""
         with Session(self.engine) as session:
             rows = list(
-                session.exec(
-                    select(Conversation).where(col(Conversation.last_at) >= as_utc(since))
-                )
+                session.exec(select(Conversation).where(col(Conversation.last_at) >= as_utc(since)))
             )
             for row in rows:
                 session.expunge(row)
