@@ -1,4 +1,4 @@
-"""Words a person can text that Signpost answers itself, before Rasa, and the words it never asks for.
+"""Words a person can text that Signpost answers itself, before Rasa; words it never asks for.
 
 Twilio acts on whole-message carrier keywords before we see them: STOP, END, CANCEL, QUIT,
 UNSUBSCRIBE, STOPALL, REVOKE and OPTOUT opt the number out (no reply can reach it afterwards), and
@@ -13,9 +13,7 @@ import re
 
 from api.replies import Replies
 
-OPT_OUT = frozenset(
-    {"STOP", "END", "CANCEL", "QUIT", "UNSUBSCRIBE", "STOPALL", "REVOKE", "OPTOUT"}
-)
+OPT_OUT = frozenset({"STOP", "END", "CANCEL", "QUIT", "UNSUBSCRIBE", "STOPALL", "REVOKE", "OPTOUT"})
 # Whole message (any case, spaces and a final full stop ignored) → what to do.
 SAFE_WORDS = {
     "RESTART": "restart",
@@ -28,17 +26,6 @@ SAFE_WORDS = {
 
 HELP = "utter_sms_help"
 ERASE_FAILED = "utter_sms_erase_failed"
-# Used only until bot/domain.yml holds these responses (reply texts belong in the domain).
-FALLBACK = {
-    HELP: (
-        "If you're in danger, call 999. This is an automated helper. Text RESTART to start "
-        "again, or DELETE to erase this chat from our records."
-    ),
-    ERASE_FAILED: (
-        "Sorry, I couldn't delete everything just now. Please text DELETE again later. "
-        "If you're in danger, call 999."
-    ),
-}
 
 _WORDS = "|".join(sorted(OPT_OUT, key=len, reverse=True))
 # "text STOP", "reply 'end'", "send QUIT": an opt-out word after a verb of sending...
@@ -66,10 +53,8 @@ def opt_out_instructions(text: str) -> list[str]:
 
 
 def sms_text(replies: Replies, name: str) -> str:
-    """The domain's SMS text for `name`, or its fallback here while the domain lacks it."""
-    if name in replies.names():
-        return replies.get(name, "sms").text
-    return FALLBACK[name]
+    """The domain's SMS text for `name` (its `channel: sms` variation, else the default)."""
+    return replies.get(name, "sms").text
 
 
 def help_text(replies: Replies, sender_name: str = "") -> str:
