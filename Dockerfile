@@ -18,6 +18,7 @@ WORKDIR /app
 
 COPY requirements/ requirements/
 RUN python -m venv .venv-rasa && .venv-rasa/bin/pip install -r requirements/rasa.txt \
+ && .venv-rasa/bin/pip install --no-deps -r requirements/rasa-no-deps.txt \
  && python -m venv .venv && .venv/bin/pip install -r requirements/api.txt
 
 COPY pyproject.toml README.md Makefile helplines.yaml ./

@@ -24,9 +24,10 @@ $(API_VENV)/.installed: requirements/api.txt pyproject.toml
 	$(API_VENV)/bin/pip install -q --disable-pip-version-check --no-deps -e .
 	@touch $@
 
-$(RASA_VENV)/.installed: requirements/rasa.txt
+$(RASA_VENV)/.installed: requirements/rasa.txt requirements/rasa-no-deps.txt
 	@test -x $(RASA_VENV)/bin/python || $(PYTHON310) -m venv $(RASA_VENV)
 	$(RASA_VENV)/bin/pip install -q --disable-pip-version-check -r requirements/rasa.txt
+	$(RASA_VENV)/bin/pip install -q --disable-pip-version-check --no-deps -r requirements/rasa-no-deps.txt
 	@touch $@
 
 setup: $(API_VENV)/.installed $(RASA_VENV)/.installed
