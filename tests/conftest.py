@@ -24,6 +24,8 @@ from api.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 STAFF_TOKEN = "staff-token-for-tests"
+# Where the session's Rasa server writes its log (the privacy tests read it).
+RASA_LOG: list[Path] = []
 
 
 def free_port() -> int:
@@ -40,6 +42,7 @@ def rasa_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str,
         pytest.fail("No trained model: run `make test` (it trains bot/models/signpost.tar.gz).")
     port, token = free_port(), secrets.token_hex(8)
     log = tmp_path_factory.mktemp("rasa") / "rasa.log"
+    RASA_LOG.append(log)
     with log.open("w") as out:
         process = subprocess.Popen(
             [str(ROOT / "scripts" / "rasa.sh"), str(port)],
@@ -126,7 +129,9 @@ def postgres_url() -> Iterator[str]:
     from sqlalchemy.engine import make_url
 
     base = make_url(
-        os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
+        os.environ.get(
+            "TEST_DATABASE_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
+        )
     )
     name = "signpost_test_" + secrets.token_hex(4)
     admin = create_engine(base, isolation_level="AUTOCOMMIT")

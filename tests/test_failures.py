@@ -25,7 +25,9 @@ def test_database_unavailable_still_answers_and_shows_in_ready(
 ) -> None:
     url, token = rasa_server
     settings = make_settings(
-        tmp_path, rasa_url=url, rasa_token=token,
+        tmp_path,
+        rasa_url=url,
+        rasa_token=token,
         database_url="postgresql+psycopg2://postgres@127.0.0.1:1/nowhere",
     )
     with TestClient(create_app(settings)) as client:
@@ -81,8 +83,11 @@ def test_a_burst_from_one_sender_gets_the_static_safety_answer_not_a_429(
         (b'{"session": "a", "text": "' + b"x" * 200_000 + b'"}', "application/json", 413),
         (b"[" * 20_000 + b"]" * 20_000, "application/json", 400),
         (b'{"session": "a", "text": "\xff\xfe\xfd"}', "application/json", 400),
-        (b'{"session": "a", "text": {"nested": {"deeper": [1, 2, {"x": 1}]}}}',
-         "application/json", 422),
+        (
+            b'{"session": "a", "text": {"nested": {"deeper": [1, 2, {"x": 1}]}}}',
+            "application/json",
+            422,
+        ),
     ],
 )
 def test_bad_bodies_are_refused_plainly(

@@ -30,16 +30,27 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
 
 
 def turn(store: Store, cid: str, at: datetime, **kw: object) -> None:
-    values: dict = {"channel": "web", "safety": "support", "audience": "unknown",
-                    "helplines": [], "degraded": False}
+    values: dict = {
+        "channel": "web",
+        "safety": "support",
+        "audience": "unknown",
+        "helplines": [],
+        "degraded": False,
+    }
     values.update(kw)
     store.record_turn(cid, at=at, **values)
 
 
 def test_a_conversation_keeps_its_highest_safety_and_its_audience(store: Store) -> None:
     turn(store, "c1", NOW, safety="emergency", helplines=["emergency-999", "samaritans"])
-    turn(store, "c1", NOW + timedelta(minutes=1), safety="support", audience="man",
-         helplines=["samaritans", "mens-advice-line"])
+    turn(
+        store,
+        "c1",
+        NOW + timedelta(minutes=1),
+        safety="support",
+        audience="man",
+        helplines=["samaritans", "mens-advice-line"],
+    )
     row = store.get("c1")
     assert row is not None
     assert (row.safety, row.audience, row.turns) == ("emergency", "man", 2)
