@@ -11,6 +11,7 @@ from datetime import timedelta
 import httpx
 from anyio import to_thread
 from fastapi import FastAPI, Request, Response
+from fastapi.middleware.cors import CORSMiddleware
 
 from api.conversation import ConversationService
 from api.directory import DirectoryHolder
@@ -84,6 +85,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return response
 
     app.add_middleware(BodyLimit)
+    origins = [o.strip() for o in settings.allowed_origins.split(",") if o.strip()]
+    if origins:
+        # No cookies are used, so no credentials are allowed across sites.
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=origins,
+            allow_methods=["GET", "POST", "DELETE"],
+            allow_headers=["Content-Type"],
+        )
     app.include_router(health.router)
     app.include_router(chat.router)
     app.include_router(helplines.router)

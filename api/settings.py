@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     retention_days: int = 30
     # How many helplines one message lists: a list of three beats a paragraph.
     max_helplines: int = 3
+    # Other sites allowed to call the API from the widget (comma-separated origins, e.g.
+    # "https://www.example-charity.org.uk"); the API's own origin always works.
+    allowed_origins: str = ""
     # Messages a minute from one conversation before it gets the static safety answer instead.
     rate_limit_per_minute: int = 30
     # SMS (Twilio). The account's Auth Token checks X-Twilio-Signature; unset, every SMS is refused.

@@ -23,6 +23,7 @@ step "rasa test stories"
   --fail-on-prediction-errors --out ../reports/rasa-core > ../var/rasa-test.log 2>&1) \
   || { grep -A30 -i "failed\|error" var/rasa-test.log | tail -n 60; cat reports/rasa-core/failed_test_stories.yml 2>/dev/null; exit 1; }
 grep -E "Finished collecting predictions|Correct:" var/rasa-test.log | tail -n 3 || true
+step "chromium and axe-core for the browser tests"; scripts/ensure_chromium.sh
 step "pytest"
 .venv/bin/pytest "$@"
 step "all tests passed in $(( $(date +%s) - start ))s"

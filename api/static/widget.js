@@ -252,7 +252,9 @@
       return m.kind === "emergency";
     });
     if (danger) alertBox.hidden = false;
-    scrollToShow(turn);
+    // Show the person's own words at the top, then as much of the answer as fits.
+    var asked = turn.previousElementSibling;
+    scrollToShow(asked && asked.classList.contains("sp-msg--user") ? asked : turn);
     var firstChoice = turn.querySelector(".sp-choice");
     if (focusButtons) (firstChoice || input).focus({ preventScroll: true });
   }
@@ -266,11 +268,13 @@
     });
   }
 
-  function showUser(text) {
-    var mine = el("div", { class: "sp-msg sp-msg--user" },
+  function showUser(text, holdFocus) {
+    var mine = el("div", { class: "sp-msg sp-msg--user", tabindex: holdFocus ? "-1" : null },
       el("p", {}, hidden("You: "), text));
     log.append(mine);
     scrollToShow(mine);
+    // The button pressed is about to go: focus waits on the choice it made, not on nothing.
+    if (holdFocus) mine.focus({ preventScroll: true });
   }
 
   // Old choices go once the person answers: focus never lands on a question already past.
@@ -310,7 +314,7 @@
 
   function send(text, shownAs, fromButton) {
     retireChoices();
-    showUser(shownAs);
+    showUser(shownAs, fromButton);
     var forSession = session;
     queue = queue.then(function () { return turn(forSession, text, fromButton); });
   }
