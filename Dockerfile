@@ -31,7 +31,7 @@ RUN .venv/bin/pip install --no-deps -e . \
  && scripts/train.sh \
  && mkdir -p var && chown -R signpost:signpost var bot
 
-USER signpost
+USER 10001
 EXPOSE 8000 5005
 HEALTHCHECK --interval=30s --timeout=5s --start-period=120s \
   CMD [".venv/bin/python", "scripts/wait_for.py", "http://127.0.0.1:8000/health", "4"]

@@ -19,9 +19,11 @@ from typing import Any, Protocol
 from anyio import to_thread
 
 from api.directory import NATIONS, Directory, HelplineMatch
+from api.inspection import LastTurns
 from api.rasa_client import RasaClient, RasaUnavailable
 from api.replies import Replies
 from api.store import SAFETY_ORDER, Store, higher
+from api.tracker_store import RasaTrackerStore
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +76,7 @@ class ConversationService:
         max_helplines: int = 3,
         rate_limit_per_minute: int = 30,
         store_transcripts: bool = False,
+        tracker_store: RasaTrackerStore | None = None,
     ) -> None:
         self.rasa = rasa
         self.directory = directory
@@ -82,6 +85,9 @@ class ConversationService:
         self.max_helplines = max_helplines
         self.store_transcripts = store_transcripts
         self.limiter = RateLimiter(rate_limit_per_minute)
+        self.tracker_store = tracker_store
+        # What staff can inspect (POST /staff/inspect): classifications, never message text.
+        self.last_turns = LastTurns()
 
     async def turn(self, conversation_id: str, text: str, channel: str, at: datetime) -> Reply:
         """Rasa's answer with the helplines that fit, or the safety answer if Rasa fails."""
@@ -185,6 +191,7 @@ class ConversationService:
     async def _record(
         self, conversation_id: str, channel: str, at: datetime, reply: Reply, text: str
     ) -> None:
+        self.last_turns.remember(conversation_id, reply, at)
         if reply.action == "erase":
             await self.erase(conversation_id)
             return
@@ -209,7 +216,12 @@ class ConversationService:
 
     async def erase(self, conversation_id: str) -> bool:
         """Deletes the conversation here and in Rasa; True when both are gone."""
+        self.last_turns.forget(conversation_id)
         erased_here = await to_thread.run_sync(self.store.erase, conversation_id)
+        if self.tracker_store is not None:
+            erased_here = erased_here and await to_thread.run_sync(
+                self.tracker_store.erase, conversation_id
+            )
         try:
             await self.rasa.erase(conversation_id)
         except RasaUnavailable as error:

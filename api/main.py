@@ -21,6 +21,7 @@ from api.replies import Replies
 from api.routers import chat, health, helplines, sms, staff, summary, widget
 from api.settings import Settings, get_settings
 from api.store import Store, make_engine, utcnow
+from api.tracker_store import RasaTrackerStore
 
 # Every response: nothing cached, nothing leaked to other sites (a shared computer may be watched).
 SECURITY_HEADERS = {
@@ -30,11 +31,13 @@ SECURITY_HEADERS = {
 }
 
 
-async def purge_forever(store: Store, retention_days: int) -> None:
+async def purge_forever(conversation: ConversationService, retention_days: int) -> None:
     """Deletes what is older than the retention period: now (at start-up), then hourly."""
     while True:
         cutoff = utcnow() - timedelta(days=retention_days)
-        purged = await to_thread.run_sync(store.purge, cutoff)
+        purged = await to_thread.run_sync(conversation.store.purge, cutoff)
+        if conversation.tracker_store is not None:
+            purged += await to_thread.run_sync(conversation.tracker_store.purge, cutoff)
         if purged:
             logging.getLogger(__name__).info("retention: purged %d conversations", purged)
         await asyncio.sleep(3600)
@@ -68,8 +71,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 settings.max_helplines,
                 settings.rate_limit_per_minute,
                 settings.store_transcripts,
+                RasaTrackerStore(settings.rasa_tracker_database_url)
+                if settings.rasa_tracker_database_url
+                else None,
             )
-            purger = asyncio.create_task(purge_forever(store, settings.retention_days))
+            purger = asyncio.create_task(
+                purge_forever(app.state.conversation, settings.retention_days)
+            )
             yield
         purger.cancel()
         watcher.cancel()

@@ -18,20 +18,35 @@ class RasaUnavailable(Exception):
 
 class RasaClient:
     def __init__(self, http: httpx.AsyncClient, base_url: str, token: str, timeout: float):
+        """`base_url` may list several Rasa servers, comma-separated: when one refuses the
+        connection, the next is tried within the same timeout. They must share a tracker store
+        (see deploy/), so any of them can continue any conversation."""
         self._http = http
-        self._base = base_url.rstrip("/")
+        self._bases = [b.strip().rstrip("/") for b in base_url.split(",") if b.strip()]
         self._token = token
         self.timeout = timeout
+
+    async def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        for attempt, base in enumerate(list(self._bases)):
+            try:
+                return await self._http.request(method, base + path, **kwargs)
+            except httpx.ConnectError:
+                if attempt == len(self._bases) - 1:
+                    raise
+                # That server is gone: prefer the next one from now on.
+                self._bases.append(self._bases.pop(self._bases.index(base)))
+        raise httpx.ConnectError("no Rasa server configured")
 
     def _auth(self) -> dict[str, str]:
         return {"token": self._token} if self._token else {}
 
     async def send(self, sender: str, text: str, channel: str = "web") -> list[dict[str, Any]]:
         """Rasa's replies to one message, or RasaUnavailable within `timeout` seconds."""
-        url = self._base + WEBHOOKS[channel]
         try:
             with anyio.fail_after(self.timeout):
-                response = await self._http.post(url, json={"sender": sender, "message": text})
+                response = await self._request(
+                    "POST", WEBHOOKS[channel], json={"sender": sender, "message": text}
+                )
             response.raise_for_status()
             messages = response.json()
         except (httpx.HTTPError, TimeoutError, ValueError) as error:
@@ -44,7 +59,7 @@ class RasaClient:
         """Rasa's /status (needs the token): includes `model_id` once a model is loaded."""
         try:
             with anyio.fail_after(self.timeout):
-                response = await self._http.get(self._base + "/status", params=self._auth())
+                response = await self._request("GET", "/status", params=self._auth())
             response.raise_for_status()
             status = response.json()
         except (httpx.HTTPError, TimeoutError, ValueError) as error:
@@ -57,10 +72,8 @@ class RasaClient:
         """Replace the conversation's events with none: Rasa keeps nothing of it."""
         try:
             with anyio.fail_after(self.timeout):
-                response = await self._http.put(
-                    f"{self._base}/conversations/{sender}/tracker/events",
-                    params=self._auth(),
-                    json=[],
+                response = await self._request(
+                    "PUT", f"/conversations/{sender}/tracker/events", params=self._auth(), json=[]
                 )
             response.raise_for_status()
         except (httpx.HTTPError, TimeoutError) as error:
@@ -70,8 +83,9 @@ class RasaClient:
         """The conversation's tracker (for the staff console: intent and confidence)."""
         try:
             with anyio.fail_after(self.timeout):
-                response = await self._http.get(
-                    f"{self._base}/conversations/{sender}/tracker",
+                response = await self._request(
+                    "GET",
+                    f"/conversations/{sender}/tracker",
                     params={**self._auth(), "include_events": "NONE"},
                 )
             response.raise_for_status()

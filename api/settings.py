@@ -17,6 +17,9 @@ class Settings(BaseSettings):
 
     rasa_url: str = "http://127.0.0.1:5005"
     rasa_token: str = ""
+    # Rasa's SQL tracker store, when Rasa uses one (deploy/endpoints.yml): the API deletes a
+    # conversation's events there on erase and after the retention period.
+    rasa_tracker_database_url: str = ""
     # Past this many seconds the person gets the safety answer instead of waiting for Rasa.
     rasa_timeout: float = 3.0
     database_url: str = f"sqlite:///{ROOT / 'var' / 'signpost.db'}"

@@ -1,12 +1,25 @@
 #!/usr/bin/env bash
 # `make run`: checks the directory, trains if needed, starts Rasa (unless RASA_URL points at one),
 # waits for it, starts the API, prints the URL, and stops both on Ctrl-C.
+# Also the container's entry point: `run.sh` (both), `run.sh rasa` or `run.sh api` (one part each,
+# for separate containers; `api` needs RASA_URL and RASA_TOKEN).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p var
 export RASA_TELEMETRY_ENABLED=false
 PORT="${PORT:-8000}"
 HOST="${HOST:-127.0.0.1}"
+MODE="${1:-all}"
+
+if [ "$MODE" = rasa ]; then
+  scripts/train.sh
+  export RASA_HOST="${RASA_HOST:-$HOST}"
+  exec scripts/rasa.sh "${RASA_PORT:-5005}"
+fi
+if [ "$MODE" = api ] && [ -z "${RASA_URL:-}" ]; then
+  echo "run: 'run.sh api' needs RASA_URL (and RASA_TOKEN) for the Rasa server(s) to use." >&2
+  exit 1
+fi
 
 .venv/bin/signpost directory check "${HELPLINES_PATH:-helplines.yaml}" >/dev/null || {
   .venv/bin/signpost directory check "${HELPLINES_PATH:-helplines.yaml}"

@@ -9,7 +9,8 @@ start=$(date +%s)
 step() { echo; echo "== $* ($(( $(date +%s) - start ))s)"; }
 
 step "lint"
-.venv/bin/ruff check api tests scripts
+.venv/bin/ruff check api tests scripts bot/components bot/connectors
+.venv/bin/hadolint Dockerfile
 step "directory check"
 .venv/bin/signpost directory check helplines.yaml
 step "rasa data validate"

@@ -12,7 +12,7 @@ import secrets
 import socket
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -34,29 +34,31 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
-def rasa_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
-    """(url, token) of a real Rasa server with the trained model."""
+def start_rasa(
+    log: Path, env: dict[str, str] | None = None, token: str | None = None
+) -> tuple[subprocess.Popen, str, str]:
+    """Starts a Rasa server with the trained model; (process, url, token) once it has the model."""
     model = ROOT / "bot" / "models" / "signpost.tar.gz"
     if not model.exists():
         pytest.fail("No trained model: run `make test` (it trains bot/models/signpost.tar.gz).")
-    port, token = free_port(), secrets.token_hex(8)
-    log = tmp_path_factory.mktemp("rasa") / "rasa.log"
-    RASA_LOG.append(log)
+    port, token = free_port(), token or secrets.token_hex(8)
     with log.open("w") as out:
         process = subprocess.Popen(
             [str(ROOT / "scripts" / "rasa.sh"), str(port)],
-            env={**os.environ, "RASA_TOKEN": token},
+            env={**os.environ, **(env or {}), "RASA_TOKEN": token},
             stdout=out,
             stderr=subprocess.STDOUT,
         )
-    url = f"http://127.0.0.1:{port}"
+    return process, f"http://127.0.0.1:{port}", token
+
+
+def wait_for_rasa(process: subprocess.Popen, url: str, token: str, log: Path) -> None:
     waited = subprocess.run(
         [
             sys.executable,
             str(ROOT / "scripts" / "wait_for.py"),
             f"{url}/status?token={token}",
-            "240",
+            "400",
             "model_id",
             str(process.pid),
         ],
@@ -65,12 +67,25 @@ def rasa_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str,
     if waited.returncode != 0:
         process.kill()
         pytest.fail("Rasa did not start:\n" + log.read_text()[-3000:])
-    yield url, token
+
+
+def stop(process: subprocess.Popen) -> None:
     process.terminate()
     try:
         process.wait(timeout=20)
     except subprocess.TimeoutExpired:
         process.kill()
+
+
+@pytest.fixture(scope="session")
+def rasa_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    """(url, token) of a real Rasa server with the trained model."""
+    log = tmp_path_factory.mktemp("rasa") / "rasa.log"
+    RASA_LOG.append(log)
+    process, url, token = start_rasa(log)
+    wait_for_rasa(process, url, token, log)
+    yield url, token
+    stop(process)
 
 
 def make_settings(tmp_path: Path, **overrides: object) -> Settings:
@@ -123,8 +138,9 @@ def rasa_status(url: str, token: str) -> dict:
 
 
 @pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
-    """A fresh PostgreSQL database on the machine's server (TEST_DATABASE_URL), dropped after."""
+def postgres_databases() -> Iterator[Callable[[], str]]:
+    """Makes fresh PostgreSQL databases on the machine's server (TEST_DATABASE_URL); all are
+    dropped at the end of the session."""
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 
@@ -133,14 +149,29 @@ def postgres_url() -> Iterator[str]:
             "TEST_DATABASE_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
         )
     )
-    name = "signpost_test_" + secrets.token_hex(4)
     admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as error:  # noqa: BLE001
-        pytest.fail(f"PostgreSQL at {base} is needed for this test (TEST_DATABASE_URL): {error}")
-    yield base.set(database=name).render_as_string(hide_password=False)
+    made: list[str] = []
+
+    def make() -> str:
+        name = "signpost_test_" + secrets.token_hex(4)
+        try:
+            with admin.connect() as connection:
+                connection.execute(text(f'CREATE DATABASE "{name}"'))
+        except Exception as error:  # noqa: BLE001
+            pytest.fail(
+                f"PostgreSQL at {base} is needed for this test (TEST_DATABASE_URL): {error}"
+            )
+        made.append(name)
+        return base.set(database=name).render_as_string(hide_password=False)
+
+    yield make
     with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        for name in made:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_url(postgres_databases: Callable[[], str]) -> str:
+    """A fresh PostgreSQL database for this test session."""
+    return postgres_databases()

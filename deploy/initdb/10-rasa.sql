@@ -1,0 +1,2 @@
+-- Rasa's tracker store lives in its own database beside the API's.
+CREATE DATABASE rasa OWNER signpost;
