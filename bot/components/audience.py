@@ -30,6 +30,7 @@ AUDIENCE_ENTITY = "audience"
 # A situation intent names the audience only when the classifier is fairly sure of it: a wrong
 # "perpetrator" label would send a person being hurt to a line for people who hurt others.
 INTENT_CONFIDENCE = 0.6
+NOT_ABOUT_ABUSE = {"out_of_scope", "chitchat"}
 # Likewise for a word tagged as an audience cue.
 CUE_CONFIDENCE = 0.5
 
@@ -67,6 +68,9 @@ class AudienceResolver(GraphComponent):
 
 def resolve(message: Message) -> str | None:
     """The audience a message shows, or None when it shows none."""
+    if (message.get(INTENT) or {}).get(INTENT_NAME_KEY) in NOT_ABOUT_ABUSE:
+        # "my boyfriend forgot my birthday" says nothing about who needs help with abuse.
+        return None
     found = set()
     for entity in message.get(ENTITIES, []):
         name = entity.get("entity")

@@ -12,7 +12,6 @@ import os
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Dict, List, Tuple
 
 import numpy as np
 
@@ -40,9 +39,9 @@ class WordPiece:
             self.vocab = {line.rstrip("\n"): i for i, line in enumerate(f)}
         self.unk = self.vocab["[UNK]"]
 
-    def words(self, text: str) -> List[Tuple[str, int, int]]:
+    def words(self, text: str) -> list[tuple[str, int, int]]:
         """(word, start, end) in the original text, after BERT's basic tokenization."""
-        out: List[Tuple[str, int, int]] = []
+        out: list[tuple[str, int, int]] = []
         start = None
         for i, char in enumerate(text + " "):
             cp = ord(char)
@@ -64,7 +63,7 @@ class WordPiece:
         word = unicodedata.normalize("NFD", word.lower())
         return "".join(c for c in word if unicodedata.category(c) != "Mn")
 
-    def pieces(self, word: str) -> List[int]:
+    def pieces(self, word: str) -> list[int]:
         word = self._normalise(word)
         if not word:
             return []
@@ -89,7 +88,7 @@ class WordPiece:
 @dataclass
 class Encoded:
     ids: np.ndarray  # (n,) with [CLS] ... [SEP]
-    spans: List[Tuple[int, int]]  # character span of each piece; (0, 0) for [CLS]/[SEP]
+    spans: list[tuple[int, int]]  # character span of each piece; (0, 0) for [CLS]/[SEP]
 
 
 class MiniLM:
@@ -153,15 +152,19 @@ class MiniLM:
 
         for i in range(6):
             p = f"encoder.layer.{i}."
-            q, k, v = (split(dense(x, p + f"attention.self.{m}")) for m in ("query", "key", "value"))
+            q, k, v = (
+                split(dense(x, p + f"attention.self.{m}")) for m in ("query", "key", "value")
+            )
             scores = tf.nn.softmax(tf.matmul(q, k, transpose_b=True) / size**0.5 + bias, axis=-1)
             context = tf.reshape(tf.transpose(tf.matmul(scores, v), [0, 2, 1, 3]), [batch, n, -1])
-            x = norm(x + dense(context, p + "attention.output.dense"), p + "attention.output.LayerNorm")
+            x = norm(
+                x + dense(context, p + "attention.output.dense"), p + "attention.output.LayerNorm"
+            )
             h = tf.nn.gelu(dense(x, p + "intermediate.dense"), approximate=False)
             x = norm(x + dense(h, p + "output.dense"), p + "output.LayerNorm")
         return x
 
-    def hidden_batch(self, encoded: List[Encoded]) -> List[np.ndarray]:
+    def hidden_batch(self, encoded: list[Encoded]) -> list[np.ndarray]:
         """The last layer's output for each text, (pieces, 384) each; one call for the batch."""
         longest = max(len(e.ids) for e in encoded)
         ids = np.zeros((len(encoded), longest), np.int32)

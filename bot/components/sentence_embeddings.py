@@ -7,7 +7,7 @@ file: char n-grams alone 0.86 emergency recall, with the embedding 0.92 (see the
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text, Type
+from typing import Any
 
 import numpy as np
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -27,48 +27,47 @@ from components.minilm import Encoded, load
 BATCH = 64
 
 
-@DefaultV1Recipe.register(
-    DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False
-)
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
 class MiniLMFeaturizer(DenseFeaturizer, GraphComponent):
     """Adds, for the text: one 384-number vector per token (the mean of its word pieces) and
     the sentence embedding (the mean of all pieces, unit length)."""
 
     @classmethod
-    def required_components(cls) -> List[Type]:
+    def required_components(cls) -> list[type]:
         return [Tokenizer]
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> dict[str, Any]:
         return {**DenseFeaturizer.get_default_config()}
 
     @classmethod
     def create(
         cls,
-        config: Dict[Text, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> "MiniLMFeaturizer":
+    ) -> MiniLMFeaturizer:
         return cls(config, execution_context.node_name)
 
     @classmethod
-    def validate_config(cls, config: Dict[Text, Any]) -> None:
+    def validate_config(cls, config: dict[str, Any]) -> None:
         pass
 
-    def __init__(self, config: Dict[Text, Any], name: Text) -> None:
+    def __init__(self, config: dict[str, Any], name: str) -> None:
         super().__init__(name, config)
         self.model = load()
 
-    def process(self, messages: List[Message]) -> List[Message]:
+    def process(self, messages: list[Message]) -> list[Message]:
         todo = [m for m in messages if m.get(TOKENS_NAMES[TEXT]) and m.get(TEXT)]
         # Similar lengths together: less padding, faster batches.
         todo.sort(key=lambda m: len(m.get(TEXT)))
         for start in range(0, len(todo), BATCH):
             batch = todo[start : start + BATCH]
             encoded = [self.model.encode(m.get(TEXT)) for m in batch]
-            for message, enc, hidden in zip(batch, encoded, self.model.hidden_batch(encoded)):
-                self._add(message, enc, hidden)
+            hidden = self.model.hidden_batch(encoded)
+            for message, enc, vectors in zip(batch, encoded, hidden, strict=True):
+                self._add(message, enc, vectors)
         return messages
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:

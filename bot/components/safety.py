@@ -1,0 +1,62 @@
+"""Leans towards danger: a message that may mean danger now is treated as danger now.
+
+Missing "he's outside with a knife" cannot be undone; answering 999 to someone who was not in
+danger costs them a moment. So when the emergency intents together hold at least
+`emergency_mass` of the classifier's confidence, the most likely emergency intent is chosen even
+if another intent ranks first on its own.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import (
+    INTENT,
+    INTENT_NAME_KEY,
+    INTENT_RANKING_KEY,
+    PREDICTED_CONFIDENCE_KEY,
+)
+from rasa.shared.nlu.training_data.message import Message
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
+class SafetyEscalation(GraphComponent):
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {"emergency_intents": [], "emergency_mass": 0.3}
+
+    def __init__(self, config: dict[str, Any]) -> None:
+        self.emergency = set(config["emergency_intents"])
+        self.mass = float(config["emergency_mass"])
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> SafetyEscalation:
+        return cls(config)
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            ranking = message.get(INTENT_RANKING_KEY) or []
+            top = message.get(INTENT) or {}
+            if not ranking or top.get(INTENT_NAME_KEY) in self.emergency:
+                continue
+            danger = [r for r in ranking if r.get(INTENT_NAME_KEY) in self.emergency]
+            mass = sum(r.get(PREDICTED_CONFIDENCE_KEY) or 0.0 for r in danger)
+            if danger and mass >= self.mass:
+                chosen = max(danger, key=lambda r: r.get(PREDICTED_CONFIDENCE_KEY) or 0.0)
+                # The confidence becomes the emergency mass, so the fallback does not undo it.
+                message.set(
+                    INTENT,
+                    {INTENT_NAME_KEY: chosen[INTENT_NAME_KEY], PREDICTED_CONFIDENCE_KEY: mass},
+                    add_to_output=True,
+                )
+        return messages
