@@ -168,6 +168,9 @@ class ConversationService:
             channel=directive.get("contact") or contact,
             topic=directive.get("topic"),
         )
+        if directive.get("topic"):
+            # A topic (suicidal thoughts, a child) names the lines that fit: keep their order.
+            return matches[: self.max_helplines]
         if emergency:
             # In danger, the line that answers at any hour comes straight after 999.
             matches = sorted(matches, key=lambda m: not m.always_open)

@@ -15,7 +15,7 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_NAME_KEY
+from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_NAME_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 # The situation decides first (a person asking about their own behaviour is helped by a
@@ -31,6 +31,19 @@ AUDIENCE_ENTITY = "audience"
 # "perpetrator" label would send a person being hurt to a line for people who hurt others.
 INTENT_CONFIDENCE = 0.6
 NOT_ABOUT_ABUSE = {"out_of_scope", "chitchat"}
+ABOUT_THE_WRITER = {
+    "danger_now",
+    "cant_talk",
+    "suicidal",
+    "medical_emergency",
+    "abuse_recent",
+    "nowhere_safe",
+    "abuse_ongoing",
+    "cant_phone",
+    "police_let_down",
+    "children_involved",
+    "ask_help",
+}
 # Likewise for a word tagged as an audience cue.
 CUE_CONFIDENCE = 0.5
 
@@ -38,6 +51,18 @@ CUE_CONFIDENCE = 0.5
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)
 class AudienceResolver(GraphComponent):
     """Adds an `audience` entity from audience cues; the cues themselves are left in place."""
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {"partner_words": {}}
+
+    def __init__(self, config: dict[str, Any] | None = None) -> None:
+        # word → audience, from config.yml: used only when no cue was tagged at all.
+        self.partner_words: dict[str, str] = {
+            word.lower(): audience
+            for audience, words in ((config or {}).get("partner_words") or {}).items()
+            for word in words
+        }
 
     @classmethod
     def create(
@@ -47,11 +72,11 @@ class AudienceResolver(GraphComponent):
         resource: Resource,
         execution_context: ExecutionContext,
     ) -> AudienceResolver:
-        return cls()
+        return cls(config)
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
-            audience = resolve(message)
+            audience = resolve(message) or self._partner_guess(message)
             if audience:
                 entities = [
                     e for e in message.get(ENTITIES, []) if e.get("entity") != AUDIENCE_ENTITY
@@ -64,6 +89,17 @@ class AudienceResolver(GraphComponent):
                 ]
                 message.set(ENTITIES, entities, add_to_output=True)
         return messages
+
+    def _partner_guess(self, message: Message) -> str | None:
+        """'my hubby', 'the missus': the person's partner, when the tagger found no cue.
+
+        Only for a message about harm to the writer: "my husband" in "I'm worried about my
+        sister's husband" says nothing about who is writing."""
+        if (message.get(INTENT) or {}).get(INTENT_NAME_KEY) not in ABOUT_THE_WRITER:
+            return None
+        words = (message.get(TEXT) or "").lower().replace("'", " ").split()
+        found = {self.partner_words[w] for w in words if w in self.partner_words}
+        return found.pop() if len(found) == 1 else None
 
 
 def resolve(message: Message) -> str | None:
