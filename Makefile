@@ -59,5 +59,9 @@ test: setup
 eval: train
 	$(API_VENV)/bin/python scripts/eval.py
 
+# Latency and throughput, Rasa direct vs /chat, then a 10-minute soak: `make bench BENCH_ARGS=--quick`.
+bench: train
+	$(API_VENV)/bin/python scripts/bench.py $(BENCH_ARGS)
+
 clean:
 	rm -rf $(API_VENV) $(RASA_VENV) bot/models reports var

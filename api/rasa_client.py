@@ -11,13 +11,26 @@ import httpx
 # Rasa picks the domain's shorter `channel: sms` variations.
 WEBHOOKS = {"web": "/webhooks/rest/webhook", "sms": "/webhooks/sms/webhook"}
 
+# Turns sent to Rasa at once; the others wait here, in order, within the same timeout. Rasa works
+# on one message at a time, so more at once only makes them all slower together, and a turn that
+# timed out inside Rasa still costs Rasa its work after the person got the safety answer: under
+# load nearly every reply then comes too late. `make bench` shows the difference (soak run).
+MAX_IN_FLIGHT = 8
+
 
 class RasaUnavailable(Exception):
     """Rasa did not give a usable answer: down, slow past the timeout, an error, or garbage."""
 
 
 class RasaClient:
-    def __init__(self, http: httpx.AsyncClient, base_url: str, token: str, timeout: float):
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        base_url: str,
+        token: str,
+        timeout: float,
+        max_in_flight: int = MAX_IN_FLIGHT,
+    ):
         """`base_url` may list several Rasa servers, comma-separated: when one refuses the
         connection, the next is tried within the same timeout. They must share a tracker store
         (see deploy/), so any of them can continue any conversation."""
@@ -25,6 +38,7 @@ class RasaClient:
         self._bases = [b.strip().rstrip("/") for b in base_url.split(",") if b.strip()]
         self._token = token
         self.timeout = timeout
+        self._slots = anyio.Semaphore(max_in_flight)
 
     async def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         for attempt, base in enumerate(list(self._bases)):
@@ -44,9 +58,10 @@ class RasaClient:
         """Rasa's replies to one message, or RasaUnavailable within `timeout` seconds."""
         try:
             with anyio.fail_after(self.timeout):
-                response = await self._request(
-                    "POST", WEBHOOKS[channel], json={"sender": sender, "message": text}
-                )
+                async with self._slots:  # waiting for a slot counts against the timeout
+                    response = await self._request(
+                        "POST", WEBHOOKS[channel], json={"sender": sender, "message": text}
+                    )
             response.raise_for_status()
             messages = response.json()
         except (httpx.HTTPError, TimeoutError, ValueError) as error:

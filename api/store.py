@@ -57,7 +57,9 @@ class Transcript(SQLModel, table=True):
 
 def make_engine(database_url: str) -> Engine:
     if database_url.startswith("sqlite:///"):
-        Path(database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        path = database_url.removeprefix("sqlite:///")
+        if not path.startswith("file:"):  # a URI (e.g. read-only) names an existing file
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(database_url, connect_args={"check_same_thread": False})
 
         @event.listens_for(engine, "connect")
