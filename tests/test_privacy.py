@@ -55,3 +55,32 @@ def test_with_transcripts_on_the_text_is_kept_and_erase_removes_it(
         assert client.delete(f"/chat/{session}").json()["erased"] is True
         # Erased rows are overwritten in the file (secure_delete), not left in free pages.
         assert b"Quillfeather" not in all_bytes(tmp_path / "data")
+
+
+def test_a_distinctive_sentence_sent_by_sms_is_kept_nowhere(
+    tmp_path: Path, rasa_server: tuple[str, str], caplog: pytest.LogCaptureFixture
+) -> None:
+    from tests.sms_support import PHONE, PUBLIC, TOKEN, text
+
+    url, token = rasa_server
+    settings = make_settings(
+        tmp_path / "data",
+        rasa_url=url,
+        rasa_token=token,
+        twilio_auth_token=TOKEN,
+        public_base_url=PUBLIC,
+    )
+    caplog.set_level(logging.DEBUG)
+    with TestClient(create_app(settings)) as client:
+        reply = text(client, SENTENCE)
+        assert reply.status == 200 and "999" in reply.body
+    stored = all_bytes(tmp_path / "data")
+    assert stored
+    for word in ("Zebedee", "Quillfeather", "Thistlewick", "pantry"):
+        assert word.encode() not in stored
+        assert word not in caplog.text
+        assert word not in RASA_LOG[-1].read_text(errors="replace")
+    # The phone number is kept only as a keyed hash.
+    for form in (PHONE, PHONE.lstrip("+"), PHONE[-10:]):
+        assert form.encode() not in stored
+        assert form not in caplog.text
