@@ -22,15 +22,19 @@ def when(moment: datetime, now: datetime) -> str:
     return f"{clock} {moment.strftime('%a')} {moment.day} {moment.strftime('%b')}"
 
 
-def status(line: HelplineMatch, now: datetime) -> str:
+def status(line: HelplineMatch, now: datetime, short: bool = False) -> str:
+    """'open now until 5pm', 'closed now, opens 9am tomorrow'; `short` for SMS: 'open till
+    5pm', 'opens 9am tomorrow'."""
     if line.always_open:
         return "open 24 hours"
     if line.open_now is None or line.check_before_calling:
-        return "check opening times before calling"
+        return "check opening times" + ("" if short else " before calling")
     if line.open_now:
-        return f"open now until {when(line.closes_at, now)}" if line.closes_at else "open now"
+        if not line.closes_at:
+            return "open now"
+        return f"{'open till' if short else 'open now until'} {when(line.closes_at, now)}"
     if line.next_open:
-        return f"closed now, opens {when(line.next_open, now)}"
+        return f"{'' if short else 'closed now, '}opens {when(line.next_open, now)}"
     return "closed now"
 
 

@@ -13,7 +13,7 @@ from datetime import datetime
 
 from api.conversation import Message, Reply
 from api.directory import HelplineMatch
-from api.rendering import when
+from api.rendering import status
 from api.replies import Replies
 from api.sms.gsm import gsm_safe, segments
 
@@ -54,15 +54,7 @@ class ContactHints:
 
 def short_status(line: HelplineMatch, now: datetime) -> str:
     """'open 24 hours', 'open till 5pm', 'opens 9am tomorrow': rendering.status, SMS-short."""
-    if line.always_open:
-        return "open 24 hours"
-    if line.open_now is None or line.check_before_calling:
-        return "check opening times"
-    if line.open_now:
-        return f"open till {when(line.closes_at, now)}" if line.closes_at else "open now"
-    if line.next_open:
-        return f"opens {when(line.next_open, now)}"
-    return "closed now"
+    return status(line, now, short=True)
 
 
 def _reach(line: HelplineMatch, contact: str | None) -> str:
