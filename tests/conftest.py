@@ -14,6 +14,7 @@ import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -175,3 +176,16 @@ def postgres_databases() -> Iterator[Callable[[], str]]:
 def postgres_url(postgres_databases: Callable[[], str]) -> str:
     """A fresh PostgreSQL database for this test session."""
     return postgres_databases()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Debian's headless Chromium, driven by Playwright (for the browser tests)."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser import launch
+
+    with sync_playwright() as playwright:
+        chromium = launch(playwright)
+        yield chromium
+        chromium.close()

@@ -9,12 +9,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from api.directory import load_directory
 from api.flows.loading import load_scenarios
 from api.main import create_app
-from tests.browser import ROOT, LiveServer, launch
+from tests.browser import ROOT, LiveServer
 from tests.conftest import STAFF_TOKEN, make_settings
 
 pytestmark = [pytest.mark.rasa, pytest.mark.browser]
@@ -29,14 +29,6 @@ def live(
     settings = make_settings(tmp_path_factory.mktemp("console"), rasa_url=url, rasa_token=token)
     with LiveServer(create_app(settings)) as server:
         yield server
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = launch(playwright)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

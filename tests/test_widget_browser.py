@@ -16,12 +16,12 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from playwright.sync_api import Browser, Page, Route, expect, sync_playwright
+from playwright.sync_api import Browser, Page, Route, expect
 
 from api.identity import keyed_hash
 from api.main import create_app
 from api.routers.widget import CONTENT_SECURITY_POLICY
-from tests.browser import AXE, MISSING, ROOT, LiveServer, add_test_pages, launch
+from tests.browser import AXE, MISSING, ROOT, LiveServer, add_test_pages
 from tests.conftest import make_settings
 
 
@@ -46,14 +46,6 @@ def live(
     add_test_pages(app)
     with LiveServer(app) as server:
         yield server
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = launch(playwright)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture
