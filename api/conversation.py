@@ -141,13 +141,18 @@ class ConversationService:
         audience = str(state["audience"]) if state.get("audience") in AUDIENCES else known_audience
         nation = state.get("nation") if state.get("nation") in NATIONS else None
         contact = state.get("contact") if state.get("contact") in ("text", "email") else None
+        area = _named(state.get("area"))
+        topic = _named(state.get("topic"))
         shown: list[HelplineMatch] = []
         for message, directive in zip(parsed.messages, parsed.directives, strict=True):
             if directive is None:
                 continue
-            lines = self._lines(
-                directive, audience, nation, contact, at, emergency=message.kind == "emergency"
-            )
+            emergency = message.kind == "emergency"
+            if topic and not emergency and not directive.get("topic"):
+                # Stalking, sexual violence, pregnancy: their specialist line comes first. In an
+                # emergency 999 and the 24/7 line lead, unchanged.
+                directive = {**directive, "topic": topic}
+            lines = self._lines(directive, audience, nation, contact, at, emergency, area)
             message.helplines = [h for h in lines if h.id not in {s.id for s in shown}]
             shown += message.helplines
         return Reply(parsed.messages, safety, audience, shown, degraded=False, action=parsed.action)
@@ -160,12 +165,14 @@ class ConversationService:
         contact: str | None,
         at: datetime,
         emergency: bool,
+        area: str | None = None,
     ) -> list[HelplineMatch]:
         matches = self.directory.current.match(
             audience,
             at,
             nation=nation,
             channel=directive.get("contact") or contact,
+            area=area,
             topic=directive.get("topic"),
         )
         if directive.get("topic"):
@@ -175,9 +182,16 @@ class ConversationService:
             # In danger, the line that answers at any hour comes straight after 999.
             matches = sorted(matches, key=lambda m: not m.always_open)
         else:
-            # Lead with who answers now; the person's own lines that are closed follow, with
+            # Lead with who answers now (and the local line for where the person lives, whose
+            # hours are often unknown); the person's own lines that are closed follow, with
             # when they open, so trimming the list never drops the line that is open.
-            matches = sorted(matches, key=lambda m: not (m.open_now or m.always_open))
+            directory = self.directory.current
+
+            def local(m: HelplineMatch) -> bool:
+                line = directory.get(m.id)
+                return bool(area and line and line.areas and area in line.areas)
+
+            matches = sorted(matches, key=lambda m: not (m.open_now or m.always_open or local(m)))
         return matches[: self.max_helplines]
 
     def _no_own_line_open(self, reply: Reply) -> bool:
@@ -291,3 +305,8 @@ def _level(state: dict[str, Any]) -> str:
         if str(state.get(level)).lower() == "true":
             return level
     return "unknown"
+
+
+def _named(value: object) -> str | None:
+    """A text slot's value, or None when unset (Rasa fills an unset slot in as "None")."""
+    return value if isinstance(value, str) and value not in ("", "None") else None

@@ -33,9 +33,12 @@ def status(line: HelplineMatch, now: datetime, short: bool = False) -> str:
         if not line.closes_at:
             return "open now"
         return f"{'open till' if short else 'open now until'} {when(line.closes_at, now)}"
+    # "closed today (Christmas Day)": a line that is usually open today says why it is not.
+    closed = f"closed today ({line.closed_reason})" if line.closed_reason else "closed now"
     if line.next_open:
-        return f"{'' if short else 'closed now, '}opens {when(line.next_open, now)}"
-    return "closed now"
+        lead = f"{closed}, " if line.closed_reason or not short else ""
+        return f"{lead}opens {when(line.next_open, now)}"
+    return closed
 
 
 def contacts(line: HelplineMatch) -> str:
@@ -51,7 +54,19 @@ def contacts(line: HelplineMatch) -> str:
     return ", ".join(parts) if parts else ""
 
 
+def after_hours(line: HelplineMatch) -> str:
+    """'out of hours call 020 7008 1500, ask for the Global Response Centre', or ''."""
+    if not line.out_of_hours_phone:
+        return ""
+    note = f", {line.out_of_hours_note}" if line.out_of_hours_note else ""
+    return f"out of hours call {line.out_of_hours_phone}{note}"
+
+
 def line_text(line: HelplineMatch, now: datetime) -> str:
     """One helpline on one line: name, how to reach it, whether it is open."""
     reach = contacts(line)
-    return f"{line.name}: {reach} ({status(line, now)})" if reach else f"{line.name} ({line.hours})"
+    if not reach:
+        return f"{line.name} ({line.hours})"
+    extra = after_hours(line)
+    # The status stays last, in brackets: the widget reads it from there.
+    return f"{line.name}: {reach}{'; ' + extra if extra else ''} ({status(line, now)})"

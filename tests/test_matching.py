@@ -275,3 +275,37 @@ def test_always_a_24_7_line_and_never_999_unasked(
         if m.open_now is False:
             assert m.closes_at is None
             assert m.next_open is None or m.next_open > at
+
+
+def test_out_of_hours_number_only_while_the_line_is_closed(directory: Directory) -> None:
+    # Seed 002 and GOV.UK: the Forced Marriage Unit, 020 7008 0151 in office hours; out of hours
+    # 020 7008 1500, the Global Response Centre.
+    from api.rendering import line_text
+    from api.sms.render import line_sms
+
+    sunday = uk("2026-11-29 20:00")
+    closed = next(m for m in directory.match("forced_marriage", sunday) if m.id == FMU)
+    assert closed.phone == "020 7008 0151"
+    assert closed.out_of_hours_phone == "020 7008 1500"
+    assert "Global Response Centre" in (closed.out_of_hours_note or "")
+    assert "out of hours call 020 7008 1500" in line_text(closed, sunday)
+    assert "Out of hours 020 7008 1500" in line_sms(closed, sunday)
+    tuesday = uk("2026-11-24 11:00")
+    open_ = next(m for m in directory.match("forced_marriage", tuesday) if m.id == FMU)
+    assert open_.out_of_hours_phone is None
+    assert "1500" not in line_text(open_, tuesday)
+
+
+def test_a_line_shut_for_a_bank_holiday_says_which(directory: Directory) -> None:
+    from api.rendering import line_text
+
+    christmas = uk("2026-12-25 11:00")
+    stalking = next(
+        m for m in directory.match("unknown", christmas, topic="stalking") if m.id == STALK
+    )
+    assert stalking.open_now is False and stalking.closed_reason == "Christmas Day"
+    assert "closed today (Christmas Day), opens" in line_text(stalking, christmas)
+    # An ordinary evening is just "closed now".
+    evening = uk("2026-11-24 19:00")
+    usual = next(m for m in directory.match("unknown", evening, topic="stalking") if m.id == STALK)
+    assert usual.closed_reason is None and "closed now" in line_text(usual, evening)

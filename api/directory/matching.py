@@ -38,6 +38,11 @@ class HelplineMatch(BaseModel):
     text: str | None
     email: str | None
     webchat: str | None
+    # When the line is closed and keeps a number for out of hours: that number and what it is.
+    out_of_hours_phone: str | None = None
+    out_of_hours_note: str | None = None
+    # Why it is closed today when that is not its usual week: "Christmas Day", a dated closure.
+    closed_reason: str | None = None
     open_now: bool | None  # None when hours are unknown (or a bank holiday of unknown opening)
     always_open: bool
     next_open: datetime | None
@@ -79,6 +84,7 @@ def evaluate(
     text = line.channel("text")
     email = line.channel("email")
     webchat = line.channel("webchat")
+    after_hours = line.out_of_hours_phone() if state.open_now is not True else None
     return HelplineMatch(
         id=line.id,
         name=line.name,
@@ -87,6 +93,9 @@ def evaluate(
         text=text.phone if text else None,
         email=email.email if email else None,
         webchat=webchat.webchat if webchat else None,
+        out_of_hours_phone=after_hours.phone if after_hours else None,
+        out_of_hours_note=after_hours.description if after_hours else None,
+        closed_reason=state.reason if state.open_now is False else None,
         open_now=state.open_now,
         always_open=state.always_open,
         next_open=state.next_open,

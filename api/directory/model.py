@@ -168,6 +168,9 @@ class Channel(Strict):
     description: str | None = None
     hours: HoursField | None = None  # when this channel keeps other hours than the line
     hours_verified: bool | None = None
+    # A number that answers when the line itself is closed (the Forced Marriage Unit's Global
+    # Response Centre): offered only then, with its description.
+    out_of_hours: bool = False
 
     @model_validator(mode="after")
     def _one_kind(self) -> Channel:
@@ -259,7 +262,10 @@ class Helpline(Strict):
         return [self.source] if isinstance(self.source, str) else list(self.source)
 
     def channel(self, kind: ChannelKind) -> Channel | None:
-        return next((c for c in self.channels if c.kind == kind), None)
+        return next((c for c in self.channels if c.kind == kind and not c.out_of_hours), None)
+
+    def out_of_hours_phone(self) -> Channel | None:
+        return next((c for c in self.channels if c.out_of_hours and c.phone), None)
 
     def offered_to(self, audience: str) -> bool:
         """Whether it is offered unasked (999, 101, Samaritans… are offered on request)."""

@@ -78,7 +78,12 @@ def line_sms(line: HelplineMatch, now: datetime, contact: str | None = None) -> 
     reach = _reach(line, contact)
     # "999" and "Police non-emergency number 101" already say their number.
     name = f"{line.name} {reach}" if reach and reach not in line.name else line.name
-    return f"{name}, {short_status(line, now)}"
+    text = f"{name}, {short_status(line, now)}"
+    if line.out_of_hours_phone:
+        # While it is closed, the number that answers matters more than when it opens.
+        note = f", {line.out_of_hours_note}" if line.out_of_hours_note else ""
+        text += f". Out of hours {line.out_of_hours_phone}{note}"
+    return text
 
 
 def render(

@@ -185,6 +185,11 @@
     if (line.phone) {
       links.push(el("a", { href: "tel:" + line.phone.replace(/[^\d+]/g, "") }, "Call " + line.phone));
     }
+    if (line.out_of_hours_phone) {
+      links.push(el("a", { href: "tel:" + line.out_of_hours_phone.replace(/[^\d+]/g, "") },
+        "Out of hours, call " + line.out_of_hours_phone +
+        (line.out_of_hours_note ? " (" + line.out_of_hours_note + ")" : "")));
+    }
     if (line.text) {
       links.push(el("a", { href: "sms:" + line.text.replace(/[^\d+]/g, "") }, "Text " + line.text));
     }
