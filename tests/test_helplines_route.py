@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 FIELDS = {
     "id", "name", "organisation", "phone", "text", "email", "webchat", "open_now", "always_open",
     "next_open", "closes_at", "hours", "why", "notes", "check_before_calling",
-    "out_of_hours_phone", "out_of_hours_note", "closed_reason",
+    "out_of_hours_phone", "out_of_hours_note", "closed_reason", "short_name",
 }  # fmt: skip
 
 

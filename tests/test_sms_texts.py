@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import warnings
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -221,6 +220,5 @@ async def _every_reply() -> None:
                     too_long[key] = max(too_long.get(key, 0), segments(body))
                 checked += 1
     assert checked > 500
-    if too_long:
-        report = "\n".join(f"  {k}: up to {n} segments" for k, n in sorted(too_long.items()))
-        warnings.warn(f"SMS replies over {MAX_SEGMENTS} segments:\n{report}", stacklevel=1)
+    report = "\n".join(f"  {k}: up to {n} segments" for k, n in sorted(too_long.items()))
+    assert not too_long, f"SMS replies over {MAX_SEGMENTS} segments:\n{report}"

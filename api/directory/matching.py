@@ -33,6 +33,7 @@ class HelplineMatch(BaseModel):
 
     id: str
     name: str
+    short_name: str | None = None  # for SMS
     organisation: str | None
     phone: str | None
     text: str | None
@@ -88,6 +89,7 @@ def evaluate(
     return HelplineMatch(
         id=line.id,
         name=line.name,
+        short_name=line.short_name,
         organisation=line.organisation,
         phone=phone.phone if phone else None,
         text=text.phone if text else None,

@@ -224,6 +224,8 @@ class HoursException(Strict):
 class Helpline(Strict):
     id: str
     name: str
+    # A shorter form of the name for SMS, where 999, a line and a menu must fit in two texts.
+    short_name: str | None = None
     organisation: str | None = None
     description: str = Field(min_length=3)  # plain words: who it is for, used in `why`
     audiences: list[Audience] = Field(min_length=1)

@@ -33,6 +33,7 @@ class Offered:
     id: str
     name: str
     why: str = ""
+    short_name: str | None = None  # the name an SMS uses
 
 
 @dataclass
@@ -163,7 +164,7 @@ class Service:
             # An SMS lists fewer lines than the turn matched, to fit its segments: a line is
             # offered only if the text names it.
             flat = _flat(body)
-            seen.helplines = [h for h in seen.helplines if _flat(h.name) in flat]
+            seen.helplines = [h for h in seen.helplines if _flat(h.short_name or h.name) in flat]
         return seen
 
     def _need_staff_for_clock(self) -> None:
@@ -186,7 +187,8 @@ def _add_understanding(seen: Observed, inspection: dict[str, Any] | None, replac
         seen.audience = inspection["audience"]
         seen.degraded = bool(inspection.get("degraded"))
         seen.helplines = [
-            Offered(h["id"], h["name"], h.get("why", "")) for h in inspection["helplines"]
+            Offered(h["id"], h["name"], h.get("why", ""), h.get("short_name"))
+            for h in inspection["helplines"]
         ]
     elif seen.helplines is not None:
         seen.helplines = [Offered(h.id, h.name, whys.get(h.id, h.why)) for h in seen.helplines]

@@ -77,7 +77,8 @@ def line_sms(line: HelplineMatch, now: datetime, contact: str | None = None) -> 
     """'Men's Advice Line 0808 8010 327, open till 5pm': one line, one way to reach it."""
     reach = _reach(line, contact)
     # "999" and "Police non-emergency number 101" already say their number.
-    name = f"{line.name} {reach}" if reach and reach not in line.name else line.name
+    called = line.short_name or line.name
+    name = f"{called} {reach}" if reach and reach not in called else called
     text = f"{name}, {short_status(line, now)}"
     if line.out_of_hours_phone:
         # While it is closed, the number that answers matters more than when it opens.
