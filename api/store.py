@@ -63,9 +63,19 @@ def make_engine(database_url: str) -> Engine:
         engine = create_engine(database_url, connect_args={"check_same_thread": False})
 
         @event.listens_for(engine, "connect")
-        def _secure_delete(connection: Any, _: Any) -> None:
+        def _pragmas(connection: Any, _: Any) -> None:
             # Erased rows are overwritten on disk, not left in free pages of the file.
             connection.execute("PRAGMA secure_delete = ON")
+            # Write-ahead log without a sync on every commit: a turn's record no longer waits
+            # for the disk (a crash can lose the last moments of counts, never a reply).
+            # Erasing checkpoints and empties the log (Store.erase), so erased rows don't
+            # linger there. A read-only file keeps its journal mode.
+            if connection.execute("PRAGMA query_only").fetchone()[0] == 0:
+                try:
+                    connection.execute("PRAGMA journal_mode = WAL")
+                    connection.execute("PRAGMA synchronous = NORMAL")
+                except Exception:  # noqa: BLE001 - a read-only file: keep its own mode
+                    pass
     else:
         engine = create_engine(database_url, pool_pre_ping=True)
     return engine
@@ -165,6 +175,7 @@ class Store:
                 )
                 session.execute(delete(Conversation).where(col(Conversation.id) == conversation_id))
                 session.commit()
+            self._empty_log()
             self._ok()
             return True
         except Exception as error:  # noqa: BLE001
@@ -181,11 +192,19 @@ class Store:
                     delete(Conversation).where(col(Conversation.last_at) < before)
                 )
                 session.commit()
+            self._empty_log()
             self._ok()
             return int(getattr(old, "rowcount", 0) or 0)
         except Exception as error:  # noqa: BLE001
             self._failed(error)
             return 0
+
+    def _empty_log(self) -> None:
+        """SQLite: copy the write-ahead log into the file (where secure_delete has zeroed the
+        erased rows) and truncate it, so nothing erased stays in the log."""
+        if self.engine.dialect.name == "sqlite":
+            with self.engine.connect() as connection:
+                connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def summary(self, since: datetime) -> list[Conversation]:
         """The conversations active since `since`, for the service manager's counts."""

@@ -14,7 +14,7 @@ Then, when the person can't phone, lines offering their channel move ahead of ph
 from __future__ import annotations
 
 from datetime import datetime
-from typing import get_args
+from typing import Any, get_args
 
 from pydantic import BaseModel
 
@@ -26,6 +26,7 @@ AUDIENCES = (*get_args(Audience), "unknown")
 NATIONS: tuple[str, ...] = get_args(Nation)
 CHANNELS: tuple[str, ...] = get_args(ChannelKind)
 SHOWN_STATUSES = ("active", "unverified")
+ANSWERS_KEPT = 4096  # cached match() answers; a minute's worth of questions is far fewer
 
 
 class HelplineMatch(BaseModel):
@@ -150,6 +151,10 @@ class Directory:
         self.source = source
         self.helplines: tuple[Helpline, ...] = tuple(data.helplines)
         self._by_id = {line.id: line for line in self.helplines}
+        # match() results by question and minute: every hour in the directory is a whole
+        # minute, so within one minute the answer cannot change. A directory is immutable
+        # (a reload builds a new one), so nothing here goes stale.
+        self._answers: dict[tuple[Any, ...], list[HelplineMatch]] = {}
 
     def get(self, id: str) -> Helpline | None:
         return self._by_id.get(id)
@@ -175,6 +180,24 @@ class Directory:
         _check_choice("channel", channel, CHANNELS)
         if at.tzinfo is None:
             raise ValueError("`at` must be timezone-aware")
+        at = at.replace(second=0, microsecond=0)
+        key = (audience, at, nation, channel, area, topic)
+        found = self._answers.get(key)
+        if found is None:
+            if len(self._answers) > ANSWERS_KEPT:
+                self._answers.clear()
+            found = self._answers[key] = self._match(audience, at, nation, channel, area, topic)
+        return list(found)
+
+    def _match(
+        self,
+        audience: str,
+        at: datetime,
+        nation: str | None,
+        channel: str | None,
+        area: str | None,
+        topic: str | None,
+    ) -> list[HelplineMatch]:
         index = {line.id: i for i, line in enumerate(self.helplines)}
         # Not knowing the nation, assume England (where most people using Signpost live), the same
         # assumption as for bank holidays; the conversation asks when it matters.
