@@ -9,6 +9,7 @@ one line and a message with several cues gets one answer by a fixed priority.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -33,6 +34,7 @@ INTENT_CONFIDENCE = 0.6
 NOT_ABOUT_ABUSE = {"out_of_scope", "chitchat"}
 ABOUT_THE_WRITER = {
     "danger_now",
+    "child_danger",
     "cant_talk",
     "suicidal",
     "medical_emergency",
@@ -76,7 +78,7 @@ class AudienceResolver(GraphComponent):
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
-            audience = resolve(message) or self._partner_guess(message)
+            audience = resolve(message, self._partner_guess(message))
             if audience:
                 entities = [
                     e for e in message.get(ENTITIES, []) if e.get("entity") != AUDIENCE_ENTITY
@@ -90,20 +92,29 @@ class AudienceResolver(GraphComponent):
                 message.set(ENTITIES, entities, add_to_output=True)
         return messages
 
-    def _partner_guess(self, message: Message) -> str | None:
-        """'my hubby', 'the missus': the person's partner, when the tagger found no cue.
+    def _partner_guess(self, message: Message) -> set[str]:
+        """'my hubby', 'the missus': the writer's own partner, named as theirs.
 
-        Only for a message about harm to the writer: "my husband" in "I'm worried about my
-        sister's husband" says nothing about who is writing."""
+        Only for a message about harm to the writer, and only "my ..." / "the missus": in
+        "my sister's husband" or "Kayleigh's fella" the partner is someone else's."""
         if (message.get(INTENT) or {}).get(INTENT_NAME_KEY) not in ABOUT_THE_WRITER:
-            return None
-        words = (message.get(TEXT) or "").lower().replace("'", " ").split()
-        found = {self.partner_words[w] for w in words if w in self.partner_words}
-        return found.pop() if len(found) == 1 else None
+            return set()
+        words = re.findall(r"[\w\u00c0-\u024f]+", (message.get(TEXT) or "").lower())
+        return {
+            self.partner_words[word]
+            for before, word in zip(["", *words], words, strict=False)
+            if word in self.partner_words and before in OWN
+        }
 
 
-def resolve(message: Message) -> str | None:
-    """The audience a message shows, or None when it shows none."""
+# Words before a partner word that make the partner the writer's own.
+OWN = {"my", "me", "mi", "the"}
+
+
+def resolve(message: Message, partner: set[str] | None = None) -> str | None:
+    """The audience a message shows, or None when it shows none. `partner`: audiences guessed
+    from the writer's own partner ("my husband": woman), weighed with the other cues so that
+    "I'm a man" and "my boyfriend" together read as LGBT+."""
     if (message.get(INTENT) or {}).get(INTENT_NAME_KEY) in NOT_ABOUT_ABUSE:
         # "my boyfriend forgot my birthday" says nothing about who needs help with abuse.
         return None
@@ -121,6 +132,7 @@ def resolve(message: Message) -> str | None:
         and (intent.get("confidence") or 0.0) >= INTENT_CONFIDENCE
     ):
         found.add(INTENT_AUDIENCE[intent[INTENT_NAME_KEY]])
+    found |= partner or set()
     if {"man", "woman"} <= found and "lgbt" not in found:
         # "I'm a woman and my girlfriend..." tags both: a same-sex relationship.
         found.add("lgbt")

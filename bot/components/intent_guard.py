@@ -1,0 +1,64 @@
+"""Some intents need to be sure before they are believed.
+
+Answering a person who is being hurt as if they were the one hurting ("Thank you for being honest.
+Wanting to change matters...") is the judgement Signpost must never make. So an intent listed in
+`min_confidence` stands only at or above its threshold; below it, the next most likely intent that
+is not so guarded is taken instead, with its own confidence, and the fallback still applies.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import (
+    INTENT,
+    INTENT_NAME_KEY,
+    INTENT_RANKING_KEY,
+    PREDICTED_CONFIDENCE_KEY,
+)
+from rasa.shared.nlu.training_data.message import Message
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
+class IntentGuard(GraphComponent):
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {"min_confidence": {}}
+
+    def __init__(self, config: dict[str, Any]) -> None:
+        self.minimum = {k: float(v) for k, v in (config.get("min_confidence") or {}).items()}
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> IntentGuard:
+        return cls(config)
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            top = message.get(INTENT) or {}
+            name = top.get(INTENT_NAME_KEY)
+            if name not in self.minimum:
+                continue
+            if (top.get(PREDICTED_CONFIDENCE_KEY) or 0.0) >= self.minimum[name]:
+                continue
+            ranking = message.get(INTENT_RANKING_KEY) or []
+            instead = next((r for r in ranking if r.get(INTENT_NAME_KEY) not in self.minimum), None)
+            if instead is not None:
+                message.set(
+                    INTENT,
+                    {
+                        INTENT_NAME_KEY: instead[INTENT_NAME_KEY],
+                        PREDICTED_CONFIDENCE_KEY: instead.get(PREDICTED_CONFIDENCE_KEY),
+                    },
+                    add_to_output=True,
+                )
+        return messages
