@@ -35,6 +35,7 @@ NOT_ABOUT_ABUSE = {"out_of_scope", "chitchat"}
 ABOUT_THE_WRITER = {
     "danger_now",
     "child_danger",
+    "inform_audience",
     "cant_talk",
     "suicidal",
     "medical_emergency",
@@ -48,6 +49,18 @@ ABOUT_THE_WRITER = {
 }
 # Likewise for a word tagged as an audience cue.
 CUE_CONFIDENCE = 0.5
+# DIET's tags are trusted as they were trained: short answers to "who is it for?", and phrases
+# such as "my wife" or "I'm a man". On long posts it also tags lone words ("I", "love") as
+# cues, and a person being hurt must not be taken for the one hurting, so a tag counts when
+# the message answers "who is it for?", or the tag is a phrase of two words or more, or one of
+# these words; and the two audiences that change the whole answer (someone who hurts others,
+# forced marriage) count from a tag only when the situation agrees.
+TAGGER = "DIETClassifier"
+ONE_WORD_CUES = {"gay", "lesbian", "bisexual", "bi", "trans", "transgender", "queer", "nonbinary"}
+TAG_NEEDS_INTENT = {
+    "perpetrator": {"inform_audience", "own_behaviour"},
+    "forced_marriage": {"inform_audience", "forced_marriage", "worried_about_someone"},
+}
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)
@@ -93,10 +106,11 @@ class AudienceResolver(GraphComponent):
         return messages
 
     def _partner_guess(self, message: Message) -> set[str]:
-        """'my hubby', 'the missus': the writer's own partner, named as theirs.
+        """'my hubby', 'the missus', 'wife's got a knife': the writer's own partner.
 
-        Only for a message about harm to the writer, and only "my ..." / "the missus": in
-        "my sister's husband" or "Kayleigh's fella" the partner is someone else's."""
+        Only for a message about harm to the writer, and only "my ...", "the missus" or a
+        partner word that starts the message: in "my sister's husband" or "Kayleigh's fella"
+        the partner is someone else's."""
         if (message.get(INTENT) or {}).get(INTENT_NAME_KEY) not in ABOUT_THE_WRITER:
             return set()
         words = re.findall(r"[\w\u00c0-\u024f]+", (message.get(TEXT) or "").lower())
@@ -107,8 +121,9 @@ class AudienceResolver(GraphComponent):
         }
 
 
-# Words before a partner word that make the partner the writer's own.
-OWN = {"my", "me", "mi", "the"}
+# Words before a partner word that make the partner the writer's own; "" is the start of the
+# message ("wife's got a knife", "hubby's in the lounge").
+OWN = {"", "my", "me", "mi", "the"}
 
 
 def resolve(message: Message, partner: set[str] | None = None) -> str | None:
@@ -124,7 +139,7 @@ def resolve(message: Message, partner: set[str] | None = None) -> str | None:
         if name == AUDIENCE_ENTITY and entity.get("value") in PRIORITY:
             # An explicit choice (a button payload) is the person's own answer: it wins.
             return entity["value"]
-        if name in PRIORITY and (entity.get("confidence_entity") or 1.0) >= CUE_CONFIDENCE:
+        if name in PRIORITY and _trusted(entity, name, message):
             found.add(name)
     intent = message.get(INTENT) or {}
     if (
@@ -137,3 +152,17 @@ def resolve(message: Message, partner: set[str] | None = None) -> str | None:
         # "I'm a woman and my girlfriend..." tags both: a same-sex relationship.
         found.add("lgbt")
     return next((a for a in PRIORITY if a in found), None)
+
+
+def _trusted(entity: dict[str, Any], name: str, message: Message) -> bool:
+    """Whether a cue counts (see TAGGER above); the cues found by word lists always do."""
+    if entity.get("extractor") != TAGGER:
+        return True
+    if (entity.get("confidence_entity") or 0.0) < CUE_CONFIDENCE:
+        return False
+    intent = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
+    if name in TAG_NEEDS_INTENT and intent not in TAG_NEEDS_INTENT[name]:
+        return False
+    words = str(entity.get("value") or "").lower().split()
+    one_cue_word = bool(words and words[0] in ONE_WORD_CUES)
+    return intent == "inform_audience" or len(words) >= 2 or one_cue_word
