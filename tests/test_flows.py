@@ -26,8 +26,8 @@ from tests.browser import LiveServer
 from tests.conftest import ROOT, STAFF_TOKEN, make_settings
 
 LIBRARY = ROOT / "tests" / "flows"
-# Scenarios the bot does not pass yet (topics and local areas it cannot route to, and model
-# misses): kept, so that what it should do stays written down; run with `signpost flows`.
+# Scenarios the bot does not pass yet, when there are any: kept, so that what it should do
+# stays written down; run with `signpost flows`. (Empty now: every one passes.)
 KNOWN_GAPS = ROOT / "tests" / "flows-known-gaps"
 IDS = [h.id for h in load_directory(ROOT / "helplines.yaml").helplines]
 TWILIO = "twilio-token-for-flow-tests"
@@ -151,8 +151,9 @@ def test_the_command_reports_problems_and_runs_nothing(
 
 
 def test_the_library_reaches_every_helpline_in_the_directory() -> None:
-    # With the known gaps: some lines (stalking, rape crisis, local) are reached only there.
-    scenarios = load_scenarios([LIBRARY, KNOWN_GAPS], IDS)
+    # The library itself, which make test runs, reaches every line (stalking, rape crisis and
+    # the local line included).
+    scenarios = load_scenarios([LIBRARY], IDS)
     reached = {id for s in scenarios for t in s.scenario.turns for id in t.expect.helplines}
     assert sorted(set(IDS) - reached) == []
 
@@ -295,4 +296,5 @@ def test_the_scenario_library_passes_against_the_real_service(
 
 
 def test_the_known_gaps_are_valid_scenarios() -> None:
-    assert len(load_scenarios([KNOWN_GAPS], IDS)) >= 1
+    if KNOWN_GAPS.exists() and any(KNOWN_GAPS.glob("*.yml")):
+        assert len(load_scenarios([KNOWN_GAPS], IDS)) >= 1

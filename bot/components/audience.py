@@ -114,11 +114,16 @@ class AudienceResolver(GraphComponent):
         if (message.get(INTENT) or {}).get(INTENT_NAME_KEY) not in ABOUT_THE_WRITER:
             return set()
         words = re.findall(r"[\w\u00c0-\u024f]+", (message.get(TEXT) or "").lower())
-        return {
-            self.partner_words[word]
-            for before, word in zip(["", *words], words, strict=False)
-            if word in self.partner_words and before in OWN
-        }
+        found = set()
+        for i, word in enumerate(words):
+            if word not in self.partner_words:
+                continue
+            before = words[i - 1] if i else ""
+            if before == "ex":  # "my ex wife", "my ex-husband"
+                before = words[i - 2] if i > 1 else ""
+            if before in OWN:
+                found.add(self.partner_words[word])
+        return found
 
 
 # Words before a partner word that make the partner the writer's own; "" is the start of the
