@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+import anyio
 from anyio import to_thread
 
 from api.directory import NATIONS, Directory, HelplineMatch
@@ -91,10 +92,10 @@ class ConversationService:
 
     async def turn(self, conversation_id: str, text: str, channel: str, at: datetime) -> Reply:
         """Rasa's answer with the helplines that fit, or the safety answer if Rasa fails."""
-        stored = await to_thread.run_sync(self.store.get, conversation_id)
-        known_safety = stored.safety if stored else "unknown"
-        known_audience = stored.audience if stored else "unknown"
         if not self.limiter.allow(conversation_id):
+            stored = await to_thread.run_sync(self.store.get, conversation_id)
+            known_safety = stored.safety if stored else "unknown"
+            known_audience = stored.audience if stored else "unknown"
             # A flood from one sender costs Rasa nothing and still gives the person help.
             log.warning("rate limited a conversation")
             reply = self.safety_net(
@@ -102,11 +103,22 @@ class ConversationService:
             )
             await self._record(conversation_id, channel, at, reply, text)
             return reply
-        try:
-            parsed = _parse(await self.rasa.send(conversation_id, text, channel))
-        except RasaUnavailable as error:
-            log.warning("rasa unavailable: %s", error)
-            parsed = None
+        # What this conversation reached before is read while Rasa works, not before.
+        async with anyio.create_task_group() as group:
+            earlier: list[Any] = [None]
+
+            async def read_earlier() -> None:
+                earlier[0] = await to_thread.run_sync(self.store.get, conversation_id)
+
+            group.start_soon(read_earlier)
+            try:
+                parsed = _parse(await self.rasa.send(conversation_id, text, channel))
+            except RasaUnavailable as error:
+                log.warning("rasa unavailable: %s", error)
+                parsed = None
+        stored = earlier[0]
+        known_safety = stored.safety if stored else "unknown"
+        known_audience = stored.audience if stored else "unknown"
         if parsed is None or not parsed.messages:
             reply = self.safety_net(channel, at, known_safety, known_audience)
         else:
