@@ -93,9 +93,9 @@ class ConversationService:
     async def turn(self, conversation_id: str, text: str, channel: str, at: datetime) -> Reply:
         """Rasa's answer with the helplines that fit, or the safety answer if Rasa fails."""
         if not self.limiter.allow(conversation_id):
-            stored = await to_thread.run_sync(self.store.get, conversation_id)
-            known_safety = stored.safety if stored else "unknown"
-            known_audience = stored.audience if stored else "unknown"
+            known_safety, known_audience = _known(
+                await to_thread.run_sync(self.store.get, conversation_id)
+            )
             # A flood from one sender costs Rasa nothing and still gives the person help.
             log.warning("rate limited a conversation")
             reply = self.safety_net(
@@ -116,9 +116,7 @@ class ConversationService:
             except RasaUnavailable as error:
                 log.warning("rasa unavailable: %s", error)
                 parsed = None
-        stored = earlier[0]
-        known_safety = stored.safety if stored else "unknown"
-        known_audience = stored.audience if stored else "unknown"
+        known_safety, known_audience = _known(earlier[0])
         if parsed is None or not parsed.messages:
             reply = self.safety_net(channel, at, known_safety, known_audience)
         else:
@@ -322,3 +320,8 @@ def _level(state: dict[str, Any]) -> str:
 def _named(value: object) -> str | None:
     """A text slot's value, or None when unset (Rasa fills an unset slot in as "None")."""
     return value if isinstance(value, str) and value not in ("", "None") else None
+
+
+def _known(stored: Any) -> tuple[str, str]:
+    """The safety level and audience a conversation reached before this turn."""
+    return (stored.safety, stored.audience) if stored else ("unknown", "unknown")
