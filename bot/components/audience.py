@@ -99,6 +99,9 @@ class AudienceResolver(GraphComponent):
                     {
                         "entity": AUDIENCE_ENTITY,
                         "value": audience,
+                        # A conclusion about the whole message, not a span of it.
+                        "start": 0,
+                        "end": 0,
                         "extractor": type(self).__name__,
                     }
                 ]

@@ -98,19 +98,26 @@ class CueResolver(GraphComponent):
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             text = message.get(TEXT) or ""
-            chosen: dict[str, str] = {}
+            chosen: dict[str, tuple[str, int, int]] = {}
             for name, sets in self.cues.items():  # config order is priority order
                 matcher = self._compiled.get(name)
-                if matcher is not None and matcher.search(text):
+                found = matcher.search(text) if matcher is not None else None
+                if found is not None:
                     for entity, value in sets.items():
-                        chosen.setdefault(entity, value)
+                        chosen.setdefault(entity, (value, found.start(), found.end()))
             if not chosen:
                 continue
             # A named place is surer than the tagger's guess at a nation.
             kept = [e for e in message.get(ENTITIES, []) if e.get("entity") not in chosen]
             kept += [
-                {"entity": entity, "value": value, "extractor": type(self).__name__}
-                for entity, value in chosen.items()
+                {
+                    "entity": entity,
+                    "value": value,
+                    "start": start,
+                    "end": end,
+                    "extractor": type(self).__name__,
+                }
+                for entity, (value, start, end) in chosen.items()
             ]
             message.set(ENTITIES, kept, add_to_output=True)
         return messages
