@@ -1,12 +1,12 @@
 """`make eval`: how well the trained model reads messages it was not trained on.
 
-Starts the Rasa server with the trained model, parses every message in data/eval/heldout.yml
-(kept out of training), and maps each parse to Signpost's safety level and audience exactly as
-the dialogue does: the intent sets a safety flag through the domain's slot mappings, and the
-`audience` entity (bot/components/audience.py) fills the audience. Prints the confusion
-matrices, per-class precision and recall, how many emergencies were classed lower, and audience
-accuracy; writes reports/eval.json. Then runs Rasa's own cross-validation on the training data
-(skip it with --no-cross-validation).
+Starts the Rasa server with the trained model, parses every message in each data/eval/*.yml
+file (kept out of training; each file is scored on its own), and maps each parse to Signpost's
+safety level and audience exactly as the dialogue does: the intent sets a safety flag through
+the domain's slot mappings, and the `audience` entity (bot/components/audience.py) fills the
+audience. Prints the confusion matrices, per-class precision and recall, how many emergencies
+were classed lower, and audience accuracy; writes reports/eval.json. Then runs Rasa's own
+cross-validation on the training data (skip it with --no-cross-validation).
 """
 
 from __future__ import annotations
@@ -156,23 +156,9 @@ def cross_validate(folds: int) -> str:
     return "\n".join(lines[-12:]) or "cross-validation: see reports/cross-validation"
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--file", default=str(ROOT / "data" / "eval" / "heldout.yml"))
-    parser.add_argument("--no-cross-validation", action="store_true")
-    parser.add_argument("--folds", type=int, default=3)
-    args = parser.parse_args()
-    (ROOT / "var").mkdir(exist_ok=True)
-    (ROOT / "reports").mkdir(exist_ok=True)
-    messages = yaml.safe_load(Path(args.file).read_text())["messages"]
-    process, url, token = start_rasa()
-    try:
-        report = evaluate(url, token, messages)
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+def print_report(name: str, report: dict, show_misses: bool) -> None:
     safety_table, audience_table = report.pop("_tables")
-    print(f"Held-out messages: {report['messages']} ({args.file})\n")
+    print(f"Held-out messages: {report['messages']} ({name})\n")
     print("Safety\n" + safety_table + "\n")
     for level, m in report["safety"].items():
         print(
@@ -184,13 +170,52 @@ def main() -> int:
         f"{report['emergency_precision']:.3f}"
         f"  classed lower: {len(report['emergencies_classed_lower'])}"
     )
-    for miss in report["emergencies_classed_lower"]:
-        print(f"  lower ({miss['got']}, {miss['intent']}): {miss['text'][:90]}")
+    if show_misses:
+        for miss in report["emergencies_classed_lower"]:
+            print(f"  lower ({miss['got']}, {miss['intent']}): {miss['text'][:90]}")
     print("\nAudience\n" + audience_table)
     print(
         f"\naudience accuracy where stated: {report['audience_accuracy_stated']:.3f} "
-        f"(n={report['audience_stated']})"
+        f"(n={report['audience_stated']})\n"
     )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "files",
+        nargs="*",
+        default=sorted(str(p) for p in (ROOT / "data" / "eval").glob("*.yml")),
+        help="held-out files (default: every data/eval/*.yml, each scored on its own)",
+    )
+    parser.add_argument(
+        "--no-misses",
+        action="store_true",
+        help="do not print the texts of emergencies classed lower (keeps a file unseen)",
+    )
+    parser.add_argument("--no-cross-validation", action="store_true")
+    parser.add_argument("--folds", type=int, default=3)
+    args = parser.parse_args()
+    (ROOT / "var").mkdir(exist_ok=True)
+    (ROOT / "reports").mkdir(exist_ok=True)
+    process, url, token = start_rasa()
+    report: dict = {"files": {}}
+    try:
+        for file in args.files:
+            messages = yaml.safe_load(Path(file).read_text())["messages"]
+            report["files"][Path(file).name] = evaluate(url, token, messages)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    for name, part in report["files"].items():
+        print_report(name, part, not args.no_misses)
+    print("Summary")
+    for name, part in report["files"].items():
+        print(
+            f"  {name:<14} n={part['messages']:<4} emergency recall {part['emergency_recall']:.3f}"
+            f"  precision {part['emergency_precision']:.3f}"
+            f"  audience {part['audience_accuracy_stated']:.3f} (n={part['audience_stated']})"
+        )
     if not args.no_cross_validation:
         print(f"\nCross-validation ({args.folds} folds):")
         report["cross_validation"] = cross_validate(args.folds)
