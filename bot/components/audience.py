@@ -10,6 +10,7 @@ one line and a message with several cues gets one answer by a fixed priority.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -53,12 +54,15 @@ CUE_CONFIDENCE = 0.5
 # such as "my wife" or "I'm a man". On long posts it also tags lone words ("I", "love") as
 # cues, and a person being hurt must not be taken for the one hurting, so a tag counts when
 # the message answers "who is it for?", or the tag is a phrase of two words or more, or one of
-# these words; and the two audiences that change the whole answer (someone who hurts others,
-# forced marriage) count from a tag only when the situation agrees.
+# these words; and the audiences that change the whole answer (someone who hurts others,
+# forced marriage, someone else) count from a tag only when the situation agrees.
 TAGGER = "DIETClassifier"
 ONE_WORD_CUES = {"gay", "lesbian", "bisexual", "bi", "trans", "transgender", "queer", "nonbinary"}
 TAG_NEEDS_INTENT = {
     "perpetrator": {"inform_audience", "own_behaviour"},
+    # DIET also tags "my work", "my ex girlfriend" as someone else: such a tag counts when the
+    # situation agrees or it names someone else (config `other_people_words`: "my sister").
+    "friend_family": {"inform_audience", "worried_about_someone"},
     "forced_marriage": {"inform_audience", "forced_marriage", "worried_about_someone"},
 }
 
@@ -69,7 +73,7 @@ class AudienceResolver(GraphComponent):
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        return {"partner_words": {}}
+        return {"partner_words": {}, "other_people_words": []}
 
     def __init__(self, config: dict[str, Any] | None = None) -> None:
         # word → audience, from config.yml: used only when no cue was tagged at all.
@@ -77,6 +81,9 @@ class AudienceResolver(GraphComponent):
             word.lower(): audience
             for audience, words in ((config or {}).get("partner_words") or {}).items()
             for word in words
+        }
+        self.other_people_words = {
+            word.lower() for word in (config or {}).get("other_people_words") or []
         }
 
     @classmethod
@@ -91,7 +98,7 @@ class AudienceResolver(GraphComponent):
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
-            audience = resolve(message, self._partner_guess(message))
+            audience = resolve(message, self._partner_guess(message), self._trusted)
             if audience:
                 entities = [
                     e for e in message.get(ENTITIES, []) if e.get("entity") != AUDIENCE_ENTITY
@@ -128,16 +135,36 @@ class AudienceResolver(GraphComponent):
                 found.add(self.partner_words[word])
         return found
 
+    def _trusted(self, entity: dict[str, Any], name: str, message: Message) -> bool:
+        """Whether a cue counts (see TAGGER above); the cues found by word lists always do."""
+        if entity.get("extractor") != TAGGER:
+            return True
+        if (entity.get("confidence_entity") or 0.0) < CUE_CONFIDENCE:
+            return False
+        intent = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
+        words = str(entity.get("value") or "").lower().split()
+        if name in ("man", "woman") and self.partner_words.keys() & set(words):
+            # "my fella" tagged `man`: a partner's role is read one way, by partner_words,
+            # weighed with what the writer says of themselves (_partner_guess).
+            return False
+        if name in TAG_NEEDS_INTENT and intent not in TAG_NEEDS_INTENT[name]:
+            if not (name == "friend_family" and self.other_people_words & set(words)):
+                return False
+        one_cue_word = bool(words and words[0] in ONE_WORD_CUES)
+        return intent == "inform_audience" or len(words) >= 2 or one_cue_word
+
 
 # Words before a partner word that make the partner the writer's own; "" is the start of the
 # message ("wife's got a knife", "hubby's in the lounge").
 OWN = {"", "my", "me", "mi", "the"}
 
 
-def resolve(message: Message, partner: set[str] | None = None) -> str | None:
+def resolve(
+    message: Message, partner: set[str], trusted: Callable[[dict[str, Any], str, Message], bool]
+) -> str | None:
     """The audience a message shows, or None when it shows none. `partner`: audiences guessed
     from the writer's own partner ("my husband": woman), weighed with the other cues so that
-    "I'm a man" and "my boyfriend" together read as LGBT+."""
+    "I'm a man" and "my boyfriend" together read as LGBT+; `trusted`: whether a cue counts."""
     if (message.get(INTENT) or {}).get(INTENT_NAME_KEY) in NOT_ABOUT_ABUSE:
         # "my boyfriend forgot my birthday" says nothing about who needs help with abuse.
         return None
@@ -147,7 +174,7 @@ def resolve(message: Message, partner: set[str] | None = None) -> str | None:
         if name == AUDIENCE_ENTITY and entity.get("value") in PRIORITY:
             # An explicit choice (a button payload) is the person's own answer: it wins.
             return entity["value"]
-        if name in PRIORITY and _trusted(entity, name, message):
+        if name in PRIORITY and trusted(entity, name, message):
             found.add(name)
     intent = message.get(INTENT) or {}
     if (
@@ -155,22 +182,8 @@ def resolve(message: Message, partner: set[str] | None = None) -> str | None:
         and (intent.get("confidence") or 0.0) >= INTENT_CONFIDENCE
     ):
         found.add(INTENT_AUDIENCE[intent[INTENT_NAME_KEY]])
-    found |= partner or set()
+    found |= partner
     if {"man", "woman"} <= found and "lgbt" not in found:
         # "I'm a woman and my girlfriend..." tags both: a same-sex relationship.
         found.add("lgbt")
     return next((a for a in PRIORITY if a in found), None)
-
-
-def _trusted(entity: dict[str, Any], name: str, message: Message) -> bool:
-    """Whether a cue counts (see TAGGER above); the cues found by word lists always do."""
-    if entity.get("extractor") != TAGGER:
-        return True
-    if (entity.get("confidence_entity") or 0.0) < CUE_CONFIDENCE:
-        return False
-    intent = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
-    if name in TAG_NEEDS_INTENT and intent not in TAG_NEEDS_INTENT[name]:
-        return False
-    words = str(entity.get("value") or "").lower().split()
-    one_cue_word = bool(words and words[0] in ONE_WORD_CUES)
-    return intent == "inform_audience" or len(words) >= 2 or one_cue_word
