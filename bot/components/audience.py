@@ -1,10 +1,11 @@
 """Resolves who needs help into one `audience` entity that fills the `audience` slot.
 
-DIET tags the words that show who needs help with an entity named after the audience
-("[my wife](man)", "[I'm gay](lgbt)", "[my sister](friend_family)"). Some situations name the
-audience by themselves (worried about someone, own behaviour, forced marriage). This component
-turns those cues into a single `audience` entity with a canonical value, so the slot mapping is
-one line and a message with several cues gets one answer by a fixed priority.
+The entity tagger (a CRF) tags the words that show who needs help with an entity named after
+the audience ("[my wife](man)", "[I'm gay](lgbt)", "[my sister](friend_family)"). Some
+situations name the audience by themselves (worried about someone, own behaviour, forced
+marriage). This component turns those cues into a single `audience` entity with a canonical
+value, so the slot mapping is one line and a message with several cues gets one answer by a
+fixed priority.
 """
 
 from __future__ import annotations
@@ -50,18 +51,18 @@ ABOUT_THE_WRITER = {
 }
 # Likewise for a word tagged as an audience cue.
 CUE_CONFIDENCE = 0.5
-# DIET's tags are trusted as they were trained: short answers to "who is it for?", and phrases
-# such as "my wife" or "I'm a man". On long posts it also tags lone words ("I", "love") as
+# The tagger's tags are trusted as they were trained: short answers to "who is it for?", and
+# phrases such as "my wife" or "I'm a man". On long posts it also tags lone words ("I", "love") as
 # cues, and a person being hurt must not be taken for the one hurting, so a tag counts when
 # the message answers "who is it for?", or the tag is a phrase of two words or more, or one of
 # these words; and the audiences that change the whole answer (someone who hurts others,
 # forced marriage, someone else) count from a tag only when the situation agrees.
-TAGGER = "DIETClassifier"
+TAGGER = "CRFEntityExtractor"
 ONE_WORD_CUES = {"gay", "lesbian", "bisexual", "bi", "trans", "transgender", "queer", "nonbinary"}
 TAG_NEEDS_INTENT = {
     "perpetrator": {"inform_audience", "own_behaviour"},
-    # DIET also tags "my work", "my ex girlfriend" as someone else: such a tag counts when the
-    # situation agrees or it names someone else (config `other_people_words`: "my sister").
+    # The tagger also tags "my work", "my ex girlfriend" as someone else: such a tag counts when
+    # the situation agrees or it names someone else (config `other_people_words`: "my sister").
     "friend_family": {"inform_audience", "worried_about_someone"},
     "forced_marriage": {"inform_audience", "forced_marriage", "worried_about_someone"},
 }

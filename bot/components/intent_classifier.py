@@ -2,7 +2,7 @@
 
 Measured on the held-out file, this generalises to unseen wording better than DIET's intent head
 on our data (safety accuracy 0.88 against 0.76), and its probabilities are calibrated enough for
-SafetyEscalation to add up. DIET still extracts the entities (audience cues, nations).
+SafetyEscalation to add up. A CRF extracts the entities (audience cues, nations).
 The two kinds of feature are scaled alike (tf-idf rows and the embedding both have unit length),
 so neither drowns the other.
 """

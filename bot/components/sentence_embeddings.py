@@ -1,4 +1,4 @@
-"""Dense features from all-MiniLM-L6-v2, so DIET recognises meaning in words it never saw.
+"""Dense features from all-MiniLM-L6-v2, so the classifiers recognise meaning in unseen words.
 
 People describe danger in endless ways ("he's got a blade", "he's got the kitchen knife out");
 character n-grams catch spelling, the sentence embedding catches meaning. Measured on the held-out
