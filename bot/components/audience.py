@@ -144,9 +144,10 @@ class AudienceResolver(GraphComponent):
             return False
         intent = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
         words = str(entity.get("value") or "").lower().split()
-        if name in ("man", "woman") and self.partner_words.keys() & set(words):
-            # "my fella" tagged `man`: a partner's role is read one way, by partner_words,
-            # weighed with what the writer says of themselves (_partner_guess).
+        if name in ("man", "woman", "lgbt") and self.partner_words.keys() & set(words):
+            # "my fella" tagged `man` or `lgbt`: a partner's role is read one way, by
+            # partner_words, weighed with what the writer says of themselves (_partner_guess):
+            # "my boyfriend" and "I'm a lad" together still read as LGBT+.
             return False
         if name in TAG_NEEDS_INTENT and intent not in TAG_NEEDS_INTENT[name]:
             if not (name == "friend_family" and self.other_people_words & set(words)):
