@@ -1,5 +1,8 @@
 """When Rasa is down, slow or broken, a person still gets 999 and a line open now, at once.
 
+No test here times anything (speed is for `make bench`): the slow fake Rasa answers properly,
+but only after the API's timeout, so a degraded answer shows that the timeout fired.
+
 "Down" is a real closed port. "Slow" and "broken" need a fake Rasa: a real HTTP server on
 loopback that hangs or answers nonsense, since a real Rasa can't be made to do that on demand.
 """
@@ -25,7 +28,7 @@ class FakeRasa(http.server.BaseHTTPRequestHandler):
     def do_POST(self) -> None:  # noqa: N802 - the http.server API
         if self.behaviour == "slow":
             time.sleep(6)
-            body, status = b"[]", 200
+            body, status = b'[{"recipient_id": "slow", "text": "too late"}]', 200
         elif self.behaviour == "error":
             body, status = b"internal error", 500
         elif self.behaviour == "garbage":
@@ -62,11 +65,9 @@ def assert_safety_answer(reply: dict) -> None:
     assert any(h["open_now"] or h["always_open"] for h in reply["helplines"])
 
 
-def test_rasa_down_still_answers_with_999_within_4_seconds(client: TestClient) -> None:
-    started = time.monotonic()
+def test_rasa_down_still_answers_with_999(client: TestClient) -> None:
     response = client.post("/chat", json={"session": "down", "text": "he's outside with a knife"})
     assert response.status_code == 200
-    assert time.monotonic() - started < 4
     assert_safety_answer(response.json())
 
 
@@ -74,9 +75,7 @@ def test_rasa_down_still_answers_with_999_within_4_seconds(client: TestClient) -
 def test_rasa_slow_or_broken_still_answers_with_999(fake_rasa: str, tmp_path: Path) -> None:
     settings = make_settings(tmp_path, rasa_url=fake_rasa, rasa_timeout=1.0)
     with TestClient(create_app(settings)) as client:
-        started = time.monotonic()
         response = client.post("/chat", json={"session": "slow", "text": "please help"})
-        elapsed = time.monotonic() - started
     assert response.status_code == 200
-    assert elapsed < 2.0, f"answered after {elapsed:.1f}s; the timeout is 1s"
     assert_safety_answer(response.json())
+    assert "too late" not in str(response.json()), "the API waited for Rasa past its timeout"
