@@ -59,8 +59,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.directory = holder
         holder.install_sighup()
         watcher = asyncio.create_task(holder.watch(interval=2))
+        # No httpx timeout of its own (its default is 5 s): RasaClient holds every call to
+        # RASA_TIMEOUT as a whole, queueing included, whatever that is set to.
         async with httpx.AsyncClient(
-            limits=httpx.Limits(max_connections=200, max_keepalive_connections=100)
+            limits=httpx.Limits(max_connections=200, max_keepalive_connections=100), timeout=None
         ) as http:
             rasa = RasaClient(http, settings.rasa_url, settings.rasa_token, settings.rasa_timeout)
             app.state.conversation = ConversationService(

@@ -27,7 +27,7 @@ class FakeRasa(http.server.BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:  # noqa: N802 - the http.server API
         if self.behaviour == "slow":
-            time.sleep(6)
+            time.sleep(3)  # past the 1 s timeout below
             body, status = b'[{"recipient_id": "slow", "text": "too late"}]', 200
         elif self.behaviour == "error":
             body, status = b"internal error", 500
