@@ -8,7 +8,7 @@ cd "$(dirname "$0")/../bot"
 export RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=3 PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
 # One thread of arithmetic: Rasa answers one message at a time anyway, and on a small machine
 # TensorFlow's and BLAS's extra threads take the core the API needs (make bench, 2 cores: /chat
-# p95 x1.26-1.31 of Rasa direct at 50 conversations with them, x1.04 without). Set any of these
+# p95 x1.07-1.31 of Rasa direct at 50 conversations with them, x1.04 without). Set any of these
 # to give a Rasa server of its own more.
 export TF_INTRA_OP_PARALLELISM_THREADS="${TF_INTRA_OP_PARALLELISM_THREADS:-1}"
 export TF_INTER_OP_PARALLELISM_THREADS="${TF_INTER_OP_PARALLELISM_THREADS:-1}"
