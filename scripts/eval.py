@@ -149,7 +149,7 @@ def cross_validate(folds: int) -> dict:
     env = {**os.environ, "PYTHONPATH": str(ROOT / "bot"), "RASA_TELEMETRY_ENABLED": "false"}
     result = subprocess.run(command, cwd=ROOT / "bot", env=env, capture_output=True, text=True)
     if result.returncode:
-        return {"error": (result.stdout + result.stderr)[-2000:]}
+        return {"failed": {"output": (result.stdout + result.stderr)[-2000:]}}
     # Rasa writes one report per part; intents are what the cross-validation measures well.
     # Entity reports score exact spans, which long tagged phrases ("[my ex husband](woman)")
     # rarely match whole; the message-level audience is measured on the held-out files above.
