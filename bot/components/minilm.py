@@ -15,7 +15,7 @@ from functools import lru_cache
 
 import numpy as np
 
-MAX_TOKENS = 128  # the model was trained on up to 128 word pieces; longer text is cut
+MAX_TOKENS = 128  # the model was trained on up to 128 word pieces; longer text goes in windows
 
 
 def model_dir() -> str:
@@ -115,14 +115,27 @@ class MiniLM:
             ],
         )
 
-    def encode(self, text: str) -> Encoded:
-        ids, spans = [self.cls], [(0, 0)]
+    def encode(self, text: str) -> list[Encoded]:
+        """The text's word pieces in windows of at most MAX_TOKENS, cut between words. The model
+        was trained on up to 128 pieces; cutting a long post there would lose its end, and people
+        often say last that he is back now."""
+        room = MAX_TOKENS - 2
+        windows: list[Encoded] = []
+        ids: list[int] = []
+        spans: list[tuple[int, int]] = []
         for word, start, end in self.tokenizer.words(text):
-            for piece in self.tokenizer.pieces(word):
-                ids.append(piece)
-                spans.append((start, end))
-        ids, spans = ids[: MAX_TOKENS - 1], spans[: MAX_TOKENS - 1]
-        return Encoded(np.array(ids + [self.sep]), spans + [(0, 0)])
+            pieces = self.tokenizer.pieces(word)[:room]
+            if len(ids) + len(pieces) > room:
+                windows.append(self._wrap(ids, spans))
+                ids, spans = [], []
+            ids += pieces
+            spans += [(start, end)] * len(pieces)
+        if ids or not windows:
+            windows.append(self._wrap(ids, spans))
+        return windows
+
+    def _wrap(self, ids: list[int], spans: list[tuple[int, int]]) -> Encoded:
+        return Encoded(np.array([self.cls, *ids, self.sep]), [(0, 0), *spans, (0, 0)])
 
     def _hidden(self, ids, mask):  # type: ignore[no-untyped-def]
         import tensorflow as tf
@@ -175,10 +188,26 @@ class MiniLM:
         out = self._forward(ids, mask).numpy()
         return [out[row, : len(e.ids)] for row, e in enumerate(encoded)]
 
-    def sentence(self, text: str) -> np.ndarray:
-        """The sentence embedding (mean of the pieces, unit length), as sentence-transformers."""
-        vector = self.hidden_batch([self.encode(text)])[0].mean(0)
-        return vector / max(float(np.linalg.norm(vector)), 1e-12)
+    def embed(self, texts: list[str]) -> list[tuple[np.ndarray, list[tuple[int, int]]]]:
+        """For each text, the last layer's output for all its pieces (every window's rows, in
+        order, [CLS] and [SEP] included) and each row's character span; one call for all."""
+        windows = [self.encode(text) for text in texts]
+        flat = [w for ws in windows for w in ws]
+        hidden = iter(self.hidden_batch(flat))
+        out = []
+        for ws in windows:
+            rows = [next(hidden) for _ in ws]
+            out.append((np.vstack(rows), [span for w in ws for span in w.spans]))
+        return out
+
+    def sentences(self, texts: list[str]) -> np.ndarray:
+        """Sentence embeddings (mean of the pieces, unit length), as sentence-transformers."""
+        return np.vstack([pool(hidden) for hidden, _ in self.embed(texts)])
+
+
+def pool(hidden: np.ndarray) -> np.ndarray:
+    vector = hidden.mean(0)
+    return vector / max(float(np.linalg.norm(vector)), 1e-12)
 
 
 @lru_cache(maxsize=1)

@@ -22,7 +22,7 @@ from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from components.minilm import Encoded, load
+from components.minilm import load, pool
 
 BATCH = 64
 
@@ -64,28 +64,25 @@ class MiniLMFeaturizer(DenseFeaturizer, GraphComponent):
         todo.sort(key=lambda m: len(m.get(TEXT)))
         for start in range(0, len(todo), BATCH):
             batch = todo[start : start + BATCH]
-            encoded = [self.model.encode(m.get(TEXT)) for m in batch]
-            hidden = self.model.hidden_batch(encoded)
-            for message, enc, vectors in zip(batch, encoded, hidden, strict=True):
-                self._add(message, enc, vectors)
+            embedded = self.model.embed([m.get(TEXT) for m in batch])
+            for message, (hidden, spans) in zip(batch, embedded, strict=True):
+                self._add(message, hidden, spans)
         return messages
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         self.process(training_data.training_examples)
         return training_data
 
-    def _add(self, message: Message, encoded: Encoded, hidden: np.ndarray) -> None:
+    def _add(self, message: Message, hidden: np.ndarray, spans: list[tuple[int, int]]) -> None:
         tokens = message.get(TOKENS_NAMES[TEXT])
-        pieces = hidden[1:-1]  # without [CLS] and [SEP]
-        spans = encoded.spans[1:-1]
         sequence = np.zeros((len(tokens), hidden.shape[1]), np.float32)
         for row, token in enumerate(tokens):
-            # A token's vector: the word pieces that overlap its characters.
+            # A token's vector: the word pieces that overlap its characters ([CLS] and [SEP]
+            # span nothing).
             inside = [i for i, (s, e) in enumerate(spans) if s < token.end and e > token.start]
             if inside:
-                sequence[row] = pieces[inside].mean(0)
-        sentence = hidden.mean(0)
-        sentence = sentence / max(float(np.linalg.norm(sentence)), 1e-12)
+                sequence[row] = hidden[inside].mean(0)
+        sentence = pool(hidden)
         alias = self._config["alias"]
         message.add_features(Features(sequence, FEATURE_TYPE_SEQUENCE, TEXT, alias))
         message.add_features(Features(sentence[None, :], FEATURE_TYPE_SENTENCE, TEXT, alias))
