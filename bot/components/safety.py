@@ -3,7 +3,9 @@
 Missing "he's outside with a knife" cannot be undone; answering 999 to someone who was not in
 danger costs them a moment. So when the emergency intents together hold at least
 `emergency_mass` of the classifier's confidence, the most likely emergency intent is chosen even
-if another intent ranks first on its own.
+if another intent ranks first on its own. A long post is also judged passage by passage
+(TextIntentClassifier's passage rankings): one passage whose emergency intents hold at least
+`passage_mass` is enough.
 """
 
 from __future__ import annotations
@@ -22,16 +24,23 @@ from rasa.shared.nlu.constants import (
 )
 from rasa.shared.nlu.training_data.message import Message
 
+from components.intent_classifier import PASSAGES
+
+# Message property: the intent as classified, before danger won. It still says who is writing
+# ("my sister's fella is outside her flat now" stays a worried friend for AudienceResolver).
+BEFORE_ESCALATION = "intent_before_escalation"
+
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
 class SafetyEscalation(GraphComponent):
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        return {"emergency_intents": [], "emergency_mass": 0.3}
+        return {"emergency_intents": [], "emergency_mass": 0.3, "passage_mass": 0.7}
 
     def __init__(self, config: dict[str, Any]) -> None:
         self.emergency = set(config["emergency_intents"])
         self.mass = float(config["emergency_mass"])
+        self.passage_mass = float(config["passage_mass"])
 
     @classmethod
     def create(
@@ -45,18 +54,28 @@ class SafetyEscalation(GraphComponent):
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
-            ranking = message.get(INTENT_RANKING_KEY) or []
             top = message.get(INTENT) or {}
-            if not ranking or top.get(INTENT_NAME_KEY) in self.emergency:
+            is_danger = top.get(INTENT_NAME_KEY) in self.emergency
+            if is_danger and (top.get(PREDICTED_CONFIDENCE_KEY) or 0.0) >= self.mass:
                 continue
-            danger = [r for r in ranking if r.get(INTENT_NAME_KEY) in self.emergency]
-            mass = sum(r.get(PREDICTED_CONFIDENCE_KEY) or 0.0 for r in danger)
-            if danger and mass >= self.mass:
-                chosen = max(danger, key=lambda r: r.get(PREDICTED_CONFIDENCE_KEY) or 0.0)
-                # The confidence becomes the emergency mass, so the fallback does not undo it.
-                message.set(
-                    INTENT,
-                    {INTENT_NAME_KEY: chosen[INTENT_NAME_KEY], PREDICTED_CONFIDENCE_KEY: mass},
-                    add_to_output=True,
-                )
+            # An emergency intent can also be on top with little confidence (IntentGuard passed
+            # "own behaviour" on to it): the readings below decide it, so that the fallback
+            # does not take it for a message it did not follow.
+            readings = [(message.get(INTENT_RANKING_KEY) or [], self.mass)] + [
+                (ranking, self.passage_mass) for ranking in message.get(PASSAGES) or []
+            ]
+            for ranking, needed in readings:
+                danger = [r for r in ranking if r.get(INTENT_NAME_KEY) in self.emergency]
+                mass = sum(r.get(PREDICTED_CONFIDENCE_KEY) or 0.0 for r in danger)
+                if danger and mass >= needed:
+                    chosen = max(danger, key=lambda r: r.get(PREDICTED_CONFIDENCE_KEY) or 0.0)
+                    if not is_danger:
+                        message.set(BEFORE_ESCALATION, top)
+                    # The confidence becomes the emergency mass, so the fallback does not undo it.
+                    message.set(
+                        INTENT,
+                        {INTENT_NAME_KEY: chosen[INTENT_NAME_KEY], PREDICTED_CONFIDENCE_KEY: mass},
+                        add_to_output=True,
+                    )
+                    break
         return messages
