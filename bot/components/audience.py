@@ -21,6 +21,8 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_NAME_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from components.safety import BEFORE_ESCALATION
+
 # The situation decides first (a person asking about their own behaviour is helped by a
 # behaviour line whatever their gender); a same-sex cue beats a partner-role guess.
 PRIORITY = ["forced_marriage", "perpetrator", "friend_family", "lgbt", "man", "woman"]
@@ -149,7 +151,7 @@ class AudienceResolver(GraphComponent):
             # partner_words, weighed with what the writer says of themselves (_partner_guess):
             # "my boyfriend" and "I'm a lad" together still read as LGBT+.
             return False
-        if name in TAG_NEEDS_INTENT and intent not in TAG_NEEDS_INTENT[name]:
+        if name in TAG_NEEDS_INTENT and not situations(message) & TAG_NEEDS_INTENT[name]:
             if not (name == "friend_family" and self.other_people_words & set(words)):
                 return False
         one_cue_word = bool(words and words[0] in ONE_WORD_CUES)
@@ -178,14 +180,24 @@ def resolve(
             return entity["value"]
         if name in PRIORITY and trusted(entity, name, message):
             found.add(name)
-    intent = message.get(INTENT) or {}
-    if (
-        intent.get(INTENT_NAME_KEY) in INTENT_AUDIENCE
-        and (intent.get("confidence") or 0.0) >= INTENT_CONFIDENCE
-    ):
-        found.add(INTENT_AUDIENCE[intent[INTENT_NAME_KEY]])
+    for intent in (message.get(INTENT) or {}, message.get(BEFORE_ESCALATION) or {}):
+        if (
+            intent.get(INTENT_NAME_KEY) in INTENT_AUDIENCE
+            and (intent.get("confidence") or 0.0) >= INTENT_CONFIDENCE
+        ):
+            found.add(INTENT_AUDIENCE[intent[INTENT_NAME_KEY]])
     found |= partner
     if {"man", "woman"} <= found and "lgbt" not in found:
         # "I'm a woman and my girlfriend..." tags both: a same-sex relationship.
         found.add("lgbt")
     return next((a for a in PRIORITY if a in found), None)
+
+
+def situations(message: Message) -> set[str]:
+    """The message's intent, and what it was before danger won (SafetyEscalation): a worried
+    friend whose message turns out to be about danger now is still writing about someone else."""
+    return {
+        str(intent.get(INTENT_NAME_KEY))
+        for intent in (message.get(INTENT) or {}, message.get(BEFORE_ESCALATION) or {})
+        if intent.get(INTENT_NAME_KEY)
+    }
