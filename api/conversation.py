@@ -158,9 +158,10 @@ class ConversationService:
             if directive is None:
                 continue
             emergency = message.kind == "emergency"
-            if topic and not emergency and not directive.get("topic"):
+            if topic and not directive.get("topic") and (not emergency or topic == "child"):
                 # Stalking, sexual violence, pregnancy: their specialist line comes first. In an
-                # emergency 999 and the 24/7 line lead, unchanged.
+                # emergency 999 and the 24/7 line lead, unchanged, except for a child (a child in
+                # danger, or a writer under 18): the children's line answers at any hour too.
                 directive = {**directive, "topic": topic}
             lines = self._lines(directive, audience, nation, contact, at, emergency, area)
             message.helplines = [h for h in lines if h.id not in {s.id for s in shown}]
