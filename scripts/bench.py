@@ -119,6 +119,18 @@ CONVERSATIONS: list[list[str]] = [
         "who is open now",
     ],
     ["whats the number for the domestic abuse helpline", "thank you", "bye"],
+    # A long post: also read in 20-word passages (bot/components/intent_classifier.py).
+    [
+        "sorry this is a bit of an essay. me and my partner have been together about six years"
+        " and we have two kids. it was fine at the start but since covid he has been drinking"
+        " most nights and he gets nasty, calls me names, smashes things, and last year he pushed"
+        " me down the stairs and i told the hospital i fell. my mum doesnt know any of it. i"
+        " have been saving a bit of money in a separate account and looking at flats. i dont"
+        " really know what i am asking, i suppose i just want to know what my options are and"
+        " whether anyone can help me plan to leave",
+        "who is open now",
+        "thank you",
+    ],
     ["hiya", "/ask_open_now", '/inform_audience{"audience":"man"}'],
     [
         "sorry i dont really know why im writing this",
