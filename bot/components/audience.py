@@ -50,6 +50,12 @@ ABOUT_THE_WRITER = {
     "police_let_down",
     "children_involved",
     "ask_help",
+    # A question or a hello can still tell the story: "hi, my husband hits me, who's open?"
+    "ask_phone_number",
+    "ask_open_now",
+    "safe_now",
+    "greet",
+    "nlu_fallback",
 }
 # Likewise for a word tagged as an audience cue.
 CUE_CONFIDENCE = 0.5
