@@ -35,7 +35,7 @@ BEFORE_ESCALATION = "intent_before_escalation"
 class SafetyEscalation(GraphComponent):
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        return {"emergency_intents": [], "emergency_mass": 0.3, "passage_mass": 0.6}
+        return {"emergency_intents": [], "emergency_mass": 0.3, "passage_mass": 0.8}
 
     def __init__(self, config: dict[str, Any]) -> None:
         self.emergency = set(config["emergency_intents"])
