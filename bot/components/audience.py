@@ -186,7 +186,7 @@ def resolve(
             return entity["value"]
         if name in PRIORITY and trusted(entity, name, message):
             found.add(name)
-    for intent in (message.get(INTENT) or {}, message.get(BEFORE_ESCALATION) or {}):
+    for intent in _intents(message):
         if (
             intent.get(INTENT_NAME_KEY) in INTENT_AUDIENCE
             and (intent.get("confidence") or 0.0) >= INTENT_CONFIDENCE
@@ -199,11 +199,12 @@ def resolve(
     return next((a for a in PRIORITY if a in found), None)
 
 
+def _intents(message: Message) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The message's intent, and what it was before danger won (SafetyEscalation)."""
+    return message.get(INTENT) or {}, message.get(BEFORE_ESCALATION) or {}
+
+
 def situations(message: Message) -> set[str]:
-    """The message's intent, and what it was before danger won (SafetyEscalation): a worried
-    friend whose message turns out to be about danger now is still writing about someone else."""
-    return {
-        str(intent.get(INTENT_NAME_KEY))
-        for intent in (message.get(INTENT) or {}, message.get(BEFORE_ESCALATION) or {})
-        if intent.get(INTENT_NAME_KEY)
-    }
+    """The situations a message shows: a worried friend whose message turns out to be about
+    danger now is still writing about someone else."""
+    return {str(i[INTENT_NAME_KEY]) for i in _intents(message) if i.get(INTENT_NAME_KEY)}
