@@ -32,7 +32,7 @@ $(RASA_VENV)/.installed: requirements/rasa.txt requirements/rasa-no-deps.txt
 
 setup: $(API_VENV)/.installed $(RASA_VENV)/.installed
 
-# Rasa's own fingerprinting decides: an unchanged config, domain and data reuse the model.
+# scripts/train.sh reuses the model when a hash of all its inputs (config, domain, data, components) matches.
 train: setup
 	scripts/train.sh
 

@@ -17,6 +17,9 @@ step "rasa data validate"
 (cd bot && PYTHONPATH=. ../.venv-rasa/bin/rasa data validate --data data ../data/nlu > ../var/validate.log 2>&1) \
   || { tail -n 40 var/validate.log; exit 1; }
 grep -E "ERROR" var/validate.log && exit 1
+step "component unit tests (Rasa's environment)"
+(cd bot && PYTHONPATH=. ../.venv-rasa/bin/python -m pytest -q --noconftest -p no:cacheprovider \
+  --rootdir .. -c /dev/null ../tests/bot)
 step "train (reused when its inputs are unchanged)"
 scripts/train.sh
 step "rasa test stories"

@@ -1,0 +1,103 @@
+"""Unit tests of the custom Rasa components' own logic, run in Rasa's environment.
+
+`scripts/test.sh` runs this folder with `.venv-rasa` (the API's environment has no Rasa);
+the top-level pytest skips it (tests/conftest.py). The flows in tests/flows/ cover the same code
+end to end; these say which part broke when one of them fails.
+"""
+
+from __future__ import annotations
+
+import pytest
+from components.intent_classifier import PASSAGES, windows
+from components.minilm import MAX_TOKENS, load
+from components.safety import BEFORE_ESCALATION, SafetyEscalation
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY
+from rasa.shared.nlu.training_data.message import Message
+
+
+@pytest.mark.parametrize("count", [1, 5, 19, 20, 21, 30, 31, 57, 200])
+@pytest.mark.parametrize("size", [4, 20])
+def test_windows_cover_every_word_with_half_overlap(count: int, size: int) -> None:
+    spans = windows(count, size)
+    covered = {i for start, end in spans for i in range(start, end)}
+    assert covered == set(range(count))
+    assert all(0 < end - start <= size for start, end in spans)
+    # Each window starts half a window after the one before, so a phrase cut by one window's
+    # edge lies whole inside the next.
+    assert [b[0] - a[0] for a, b in zip(spans, spans[1:], strict=False)] == [size // 2] * (
+        len(spans) - 1
+    )
+    # No window lies wholly inside the one before it (no wasted passage).
+    assert all(b[1] > a[1] for a, b in zip(spans, spans[1:], strict=False))
+
+
+@pytest.fixture(scope="module")
+def minilm():  # type: ignore[no-untyped-def]
+    return load()
+
+
+CALM = "we had a long talk about the holidays and who is picking the kids up from school "
+
+
+def test_a_long_post_is_encoded_whole_in_windows_cut_between_words(minilm) -> None:  # type: ignore[no-untyped-def]
+    text = CALM * 20 + "and now he is outside with a knife"
+    encoded = minilm.encode(text)
+    assert len(encoded) > 1
+    tokenizer = minilm.tokenizer
+    pieces = [p for word, _, _ in tokenizer.words(text) for p in tokenizer.pieces(word)]
+    inner = [int(i) for window in encoded for i in window.ids[1:-1]]
+    assert inner == pieces  # nothing dropped, nothing repeated
+    word_starts = {start for _, start, _ in tokenizer.words(text)}
+    for window in encoded:
+        assert len(window.ids) <= MAX_TOKENS
+        assert window.ids[0] == minilm.cls and window.ids[-1] == minilm.sep
+        assert window.spans[1][0] in word_starts  # each window begins at a word
+
+
+def test_the_end_of_a_long_post_changes_its_embedding(minilm) -> None:  # type: ignore[no-untyped-def]
+    calm, ending = minilm.sentences([CALM * 20, CALM * 20 + "and now he is outside with a knife"])
+    # Cut at 128 pieces, both would be the same text and the same vector.
+    assert abs(calm - ending).max() > 1e-3
+
+
+def _message(ranking: list[tuple[str, float]], passages: list[list[tuple[str, float]]]) -> Message:
+    def as_ranking(pairs: list[tuple[str, float]]) -> list[dict]:
+        return [{"name": name, "confidence": confidence} for name, confidence in pairs]
+
+    message = Message(data={"text": "a long post"})
+    message.set(INTENT, as_ranking(ranking)[0])
+    message.set(INTENT_RANKING_KEY, as_ranking(ranking))
+    if passages:
+        message.set(PASSAGES, [as_ranking(p) for p in passages])
+    return message
+
+
+ESCALATION = {
+    "emergency_intents": ["danger_now", "cant_talk"],
+    "emergency_mass": 0.35,
+    "passage_mass": 0.8,
+}
+
+
+def test_emergency_intents_together_win_over_a_calmer_top_intent() -> None:
+    message = _message([("abuse_ongoing", 0.5), ("danger_now", 0.25), ("cant_talk", 0.15)], [])
+    SafetyEscalation(ESCALATION).process([message])
+    assert message.get(INTENT)["name"] == "danger_now"
+    assert message.get(INTENT)["confidence"] == pytest.approx(0.4)
+    assert message.get(BEFORE_ESCALATION)["name"] == "abuse_ongoing"
+
+
+def test_too_little_emergency_mass_leaves_the_message_as_it_was() -> None:
+    message = _message([("abuse_ongoing", 0.7), ("danger_now", 0.2), ("ask_help", 0.1)], [])
+    SafetyEscalation(ESCALATION).process([message])
+    assert message.get(INTENT)["name"] == "abuse_ongoing"
+    assert message.get(BEFORE_ESCALATION) is None
+
+
+@pytest.mark.parametrize(("passage_danger", "escalates"), [(0.85, True), (0.7, False)])
+def test_one_passage_sure_of_danger_is_enough(passage_danger: float, escalates: bool) -> None:
+    calm = [("ask_help", 0.9), ("danger_now", 0.1)]
+    buried = [("danger_now", passage_danger), ("ask_help", 1 - passage_danger)]
+    message = _message([("ask_help", 0.95), ("danger_now", 0.05)], [calm, buried, calm])
+    SafetyEscalation(ESCALATION).process([message])
+    assert (message.get(INTENT)["name"] == "danger_now") is escalates
