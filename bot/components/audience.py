@@ -55,7 +55,6 @@ ABOUT_THE_WRITER = {
     "ask_open_now",
     "safe_now",
     "greet",
-    "nlu_fallback",
 }
 # Likewise for a word tagged as an audience cue.
 CUE_CONFIDENCE = 0.5
@@ -65,7 +64,7 @@ CUE_CONFIDENCE = 0.5
 # the message answers "who is it for?", or the tag is a phrase of two words or more, or one of
 # these words; and the audiences that change the whole answer (someone who hurts others,
 # forced marriage, someone else) count from a tag only when the situation agrees.
-TAGGER = "CRFEntityExtractor"
+TAGGER = "SavedCRFEntityExtractor"
 ONE_WORD_CUES = {"gay", "lesbian", "bisexual", "bi", "trans", "transgender", "queer", "nonbinary"}
 TAG_NEEDS_INTENT = {
     "perpetrator": {"inform_audience", "own_behaviour"},
@@ -107,7 +106,8 @@ class AudienceResolver(GraphComponent):
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
-            audience = resolve(message, self._partner_guess(message), self._trusted)
+            guesses = self._partner_guess(message) | self._someone_else(message)
+            audience = resolve(message, guesses, self._trusted)
             if audience:
                 entities = [
                     e for e in message.get(ENTITIES, []) if e.get("entity") != AUDIENCE_ENTITY
@@ -144,6 +144,19 @@ class AudienceResolver(GraphComponent):
                 found.add(self.partner_words[word])
         return found
 
+    def _someone_else(self, message: Message) -> set[str]:
+        """A worried friend's long post spreads the classifier's confidence thin, below
+        INTENT_CONFIDENCE. When worry about someone is still the top reading and the message
+        names who ("my sister", "a colleague"), the two together are enough."""
+        if "worried_about_someone" not in situations(message):
+            return set()
+        words = re.findall(r"[\w\u00c0-\u024f]+", (message.get(TEXT) or "").lower())
+        named = any(
+            word in self.other_people_words and i and words[i - 1] in SOMEONE_ELSES
+            for i, word in enumerate(words)
+        )
+        return {"friend_family"} if named else set()
+
     def _trusted(self, entity: dict[str, Any], name: str, message: Message) -> bool:
         """Whether a cue counts (see TAGGER above); the cues found by word lists always do."""
         if entity.get("extractor") != TAGGER:
@@ -167,6 +180,8 @@ class AudienceResolver(GraphComponent):
 # Words before a partner word that make the partner the writer's own; "" is the start of the
 # message ("wife's got a knife", "hubby's in the lounge").
 OWN = {"", "my", "me", "mi", "the"}
+# Words before "sister", "colleague" that make them someone the writer is writing about.
+SOMEONE_ELSES = {"my", "our", "a", "her", "his"}
 
 
 def resolve(
