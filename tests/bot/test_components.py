@@ -7,11 +7,12 @@ end to end; these say which part broke when one of them fails.
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from components.intent_classifier import PASSAGES, windows
 from components.minilm import MAX_TOKENS, load
 from components.safety import BEFORE_ESCALATION, SafetyEscalation
-from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY
+from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY
 from rasa.shared.nlu.training_data.message import Message
 
 
@@ -101,3 +102,59 @@ def test_one_passage_sure_of_danger_is_enough(passage_danger: float, escalates: 
     message = _message([("ask_help", 0.95), ("danger_now", 0.05)], [calm, buried, calm])
     SafetyEscalation(ESCALATION).process([message])
     assert (message.get(INTENT)["name"] == "danger_now") is escalates
+
+
+def test_the_entity_tagger_is_loaded_as_trained_not_fitted_again(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from components.entity_tagger import SavedCRFEntityExtractor
+    from rasa.engine.graph import ExecutionContext
+    from rasa.engine.storage.local_model_storage import LocalModelStorage
+    from rasa.engine.storage.resource import Resource
+    from rasa.nlu.extractors.crf_entity_extractor import CRFEntityExtractor
+    from rasa.nlu.tokenizers.whitespace_tokenizer import WhitespaceTokenizer
+    from rasa.shared.nlu.training_data.features import Features
+    from rasa.shared.nlu.training_data.training_data import TrainingData
+    from scipy.sparse import csr_matrix
+
+    def example(text: str, cue: str | None = None) -> Message:
+        entities = []
+        if cue:
+            start = text.index(cue)
+            entities = [{"start": start, "end": start + len(cue), "value": cue, "entity": "man"}]
+        return Message(data={"text": text, "intent": "inform_audience", "entities": entities})
+
+    short = [example(f"{w} my wife hit me", "my wife") for w in ("yes", "well", "so", "help")]
+    short += [example(f"{w} i need help") for w in ("please", "now", "today", "so")]
+    long_post = example(" ".join(["my wife and i talk about the weather"] * 6))
+    data = TrainingData(training_examples=[*short, long_post])
+    WhitespaceTokenizer(WhitespaceTokenizer.get_default_config()).process_training_data(data)
+    for m in data.training_examples:  # Rasa's CRF trains only on featurized messages
+        m.add_features(Features(csr_matrix(np.ones((1, 1))), "sentence", "text", "test"))
+
+    storage = LocalModelStorage(tmp_path)
+    resource = Resource("tagger")
+    context = ExecutionContext(graph_schema=None, model_id="m")  # type: ignore[arg-type]
+    config = {**SavedCRFEntityExtractor.get_default_config(), "max_unannotated_words": 10}
+    trained = SavedCRFEntityExtractor.create(config, storage, resource, context)
+    fitted_on: list[int] = []
+    fit = CRFEntityExtractor.train_model.__func__  # type: ignore[attr-defined]
+
+    def counting_fit(cls, dataset, *args):  # type: ignore[no-untyped-def]
+        fitted_on.append(len(dataset))
+        return fit(cls, dataset, *args)
+
+    monkeypatch.setattr(CRFEntityExtractor, "train_model", classmethod(counting_fit))
+    trained.train(data)
+    assert fitted_on == [len(short)]  # the long unannotated post was left out
+
+    loaded = SavedCRFEntityExtractor.load(config, storage, resource, context)
+    assert fitted_on == [len(short)]  # loading fitted nothing again
+
+    def tags(tagger: SavedCRFEntityExtractor) -> list[tuple[str, str, float]]:
+        message = Message(data={"text": "so my wife hit me"})
+        WhitespaceTokenizer(WhitespaceTokenizer.get_default_config()).process([message])
+        message.add_features(Features(csr_matrix(np.ones((1, 1))), "sentence", "text", "test"))
+        tagger.process([message])
+        return [(e["entity"], e["value"], e["confidence_entity"]) for e in message.get(ENTITIES)]
+
+    assert tags(loaded) == tags(trained)
+    assert [t[:2] for t in tags(loaded)] == [("man", "my wife")]
