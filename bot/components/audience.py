@@ -132,7 +132,7 @@ class AudienceResolver(GraphComponent):
         the partner is someone else's."""
         if (message.get(INTENT) or {}).get(INTENT_NAME_KEY) not in ABOUT_THE_WRITER:
             return set()
-        words = re.findall(r"[\w\u00c0-\u024f]+", (message.get(TEXT) or "").lower())
+        words = _words(message)
         found = set()
         for i, word in enumerate(words):
             if word not in self.partner_words:
@@ -150,7 +150,7 @@ class AudienceResolver(GraphComponent):
         names who ("my sister", "a colleague"), the two together are enough."""
         if "worried_about_someone" not in situations(message):
             return set()
-        words = re.findall(r"[\w\u00c0-\u024f]+", (message.get(TEXT) or "").lower())
+        words = _words(message)
         named = any(
             word in self.other_people_words and i and words[i - 1] in SOMEONE_ELSES
             for i, word in enumerate(words)
@@ -212,6 +212,11 @@ def resolve(
         # "I'm a woman and my girlfriend..." tags both: a same-sex relationship.
         found.add("lgbt")
     return next((a for a in PRIORITY if a in found), None)
+
+
+def _words(message: Message) -> list[str]:
+    """The message's words, lower case, accented letters kept ("mí", "señor")."""
+    return re.findall(r"[\w\u00c0-\u024f]+", (message.get(TEXT) or "").lower())
 
 
 def _intents(message: Message) -> tuple[dict[str, Any], dict[str, Any]]:

@@ -4,7 +4,7 @@ Rasa 3.6's CRFEntityExtractor stores its training set (every word's features, Mi
 numbers included) and fits the CRF again each time a server loads the model. With our data that
 made a start take minutes and kept the whole training set in the server's memory. This one
 pickles the fitted taggers (sklearn-crfsuite pickles a CRF with its model file) and loads them as
-they are. Tagging is unchanged.
+they are: the tagger that answers is the one that was fitted.
 
 It also leaves out of training the long examples that carry no entity annotation: the long forum
 posts in data/nlu/ are written for the intent classifier and are not annotated, so they would only
