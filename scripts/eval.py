@@ -7,6 +7,9 @@ the domain's slot mappings, and the `audience` entity (bot/components/audience.p
 audience. Prints the confusion matrices, per-class precision and recall, how many emergencies
 were classed lower, and audience accuracy; writes reports/eval.json. Then runs Rasa's own
 cross-validation on the training data (skip it with --no-cross-validation).
+
+A file that says `blind: true` is a measurement nobody may tune on: the texts of its misses are
+never printed nor written to the report, whatever the options, so that `make eval` keeps it blind.
 """
 
 from __future__ import annotations
@@ -92,7 +95,7 @@ def table(confusion: Counter, labels: list[str]) -> str:
     return "\n".join([head, *rows])
 
 
-def evaluate(url: str, token: str, messages: list[dict]) -> dict:
+def evaluate(url: str, token: str, messages: list[dict], blind: bool = False) -> dict:
     levels = intent_levels(ROOT / "bot" / "domain.yml")
     safety, audience, lowered = Counter(), Counter(), []
     audience_ok = audience_n = 0
@@ -108,15 +111,15 @@ def evaluate(url: str, token: str, messages: list[dict]) -> dict:
             safety[(item["safety"], got_level)] += 1
             audience[(item["audience"], got_audience)] += 1
             if item["safety"] == "emergency" and got_level != "emergency":
-                lowered.append(
-                    {"text": item["text"], "got": got_level, "intent": parse["intent"]["name"]}
-                )
+                miss = {"got": got_level, "intent": parse["intent"]["name"]}
+                lowered.append(miss if blind else {"text": item["text"], **miss})
             if item["audience"] != "unknown":
                 audience_n += 1
                 audience_ok += got_audience == item["audience"]
     per_level = prf(safety, LEVELS)
     return {
         "messages": len(messages),
+        "blind": blind,
         "safety_confusion": {f"{w}->{g}": n for (w, g), n in sorted(safety.items())},
         "safety": per_level,
         "emergency_recall": per_level["emergency"]["recall"],
@@ -185,7 +188,7 @@ def print_report(name: str, report: dict, show_misses: bool) -> None:
         f"{report['emergency_precision']:.3f}"
         f"  classed lower: {len(report['emergencies_classed_lower'])}"
     )
-    if show_misses:
+    if show_misses and not report["blind"]:
         for miss in report["emergencies_classed_lower"]:
             print(f"  lower ({miss['got']}, {miss['intent']}): {miss['text'][:90]}")
     print("\nAudience\n" + audience_table)
@@ -217,8 +220,10 @@ def main() -> int:
     report: dict = {"files": {}}
     try:
         for file in args.files:
-            messages = yaml.safe_load(Path(file).read_text())["messages"]
-            report["files"][Path(file).name] = evaluate(url, token, messages)
+            held_out = yaml.safe_load(Path(file).read_text())
+            report["files"][Path(file).name] = evaluate(
+                url, token, held_out["messages"], bool(held_out.get("blind"))
+            )
     finally:
         process.terminate()
         process.wait(timeout=30)
