@@ -21,7 +21,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_NAME_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from components.safety import BEFORE_ESCALATION
+from components.safety import BEFORE_ESCALATION, BESIDES_DANGER
 
 # The situation decides first (a person asking about their own behaviour is helped by a
 # behaviour line whatever their gender); a same-sex cue beats a partner-role guess.
@@ -35,6 +35,12 @@ AUDIENCE_ENTITY = "audience"
 # A situation intent names the audience only when the classifier is fairly sure of it: a wrong
 # "perpetrator" label would send a person being hurt to a line for people who hurt others.
 INTENT_CONFIDENCE = 0.6
+# When danger is the answer, the situation can still be read from the rest of the message
+# (SafetyEscalation's BESIDES_DANGER), if the rest held at least this share of the classifier's
+# confidence: a forced marriage or a friend's danger. Never the writer's own behaviour: "she's
+# punching me and I don't want to hit back" is a person being hurt.
+SITUATIONS_BESIDE_DANGER = {"forced_marriage", "worried_about_someone"}
+BESIDE_DANGER_SHARE = 0.25
 NOT_ABOUT_ABUSE = {"out_of_scope", "chitchat"}
 ABOUT_THE_WRITER = {
     "danger_now",
@@ -66,6 +72,12 @@ CUE_CONFIDENCE = 0.5
 # forced marriage, someone else) count from a tag only when the situation agrees.
 TAGGER = "SavedCRFEntityExtractor"
 ONE_WORD_CUES = {"gay", "lesbian", "bisexual", "bi", "trans", "transgender", "queer", "nonbinary"}
+GENDERED = set(
+    (
+        "man men guy guys bloke blokes male lad lads dad father woman women girl girls female "
+        "lady ladies mum mam mom mother pregnant"
+    ).split()
+)
 TAG_NEEDS_INTENT = {
     "perpetrator": {"inform_audience", "own_behaviour"},
     # The tagger also tags "my work", "my ex girlfriend" as someone else: such a tag counts when
@@ -125,7 +137,8 @@ class AudienceResolver(GraphComponent):
         return messages
 
     def _partner_guess(self, message: Message) -> set[str]:
-        """'my hubby', 'the missus', 'wife's got a knife': the writer's own partner.
+        """'my hubby', 'the missus', 'wife's got a knife', 'my abusive husband': the writer's
+        own partner.
 
         Only for a message about harm to the writer, and only "my ...", "the missus" or a
         partner word that starts the message: in "my sister's husband" or "Kayleigh's fella"
@@ -133,16 +146,11 @@ class AudienceResolver(GraphComponent):
         if (message.get(INTENT) or {}).get(INTENT_NAME_KEY) not in ABOUT_THE_WRITER:
             return set()
         words = _words(message)
-        found = set()
-        for i, word in enumerate(words):
-            if word not in self.partner_words:
-                continue
-            before = words[i - 1] if i else ""
-            if before == "ex":  # "my ex wife", "my ex-husband"
-                before = words[i - 2] if i > 1 else ""
-            if before in OWN:
-                found.add(self.partner_words[word])
-        return found
+        return {
+            self.partner_words[word]
+            for i, word in enumerate(words)
+            if word in self.partner_words and _own_partner(words[:i])
+        }
 
     def _someone_else(self, message: Message) -> set[str]:
         """A worried friend's long post spreads the classifier's confidence thin, below
@@ -170,6 +178,10 @@ class AudienceResolver(GraphComponent):
             # partner_words, weighed with what the writer says of themselves (_partner_guess):
             # "my boyfriend" and "I'm a lad" together still read as LGBT+.
             return False
+        if name in ("man", "woman") and intent != "inform_audience" and not GENDERED & set(words):
+            # "Trust issues" or "I" tagged `man` in a long post: only a word that says a gender
+            # says one.
+            return False
         if name in TAG_NEEDS_INTENT and not situations(message) & TAG_NEEDS_INTENT[name]:
             if not (name == "friend_family" and self.other_people_words & set(words)):
                 return False
@@ -180,6 +192,33 @@ class AudienceResolver(GraphComponent):
 # Words before a partner word that make the partner the writer's own; "" is the start of the
 # message ("wife's got a knife", "hubby's in the lounge").
 OWN = {"", "my", "me", "mi", "the"}
+# Words that may stand between "my" and a partner word without making the partner someone
+# else's: "my abusive husband", "my soon to be ex husband", "my 40 year old boyfriend". A list,
+# not any word: in "my boss's husband" or "my mate and her fella" the partner is not the writer's.
+DESCRIBING = set(
+    (
+        "ex abusive violent controlling coercive manipulative possessive aggressive jealous angry "
+        "drunk drunken nasty narcissistic narc toxic emotionally physically verbally financially "
+        "new current old former soon to be now own estranged separated live in common law long "
+        "term so called year years yr yo"
+    ).split()
+)
+DESCRIBING_MAX = 5
+
+
+def _own_partner(before: list[str]) -> bool:
+    """Whether the words before a partner word make the partner the writer's own: one of OWN
+    comes first, or the message starts, with only DESCRIBING words between."""
+    for back, word in enumerate(reversed(before)):
+        if word in OWN:
+            return True
+        if back == DESCRIBING_MAX or (
+            word not in DESCRIBING and not re.fullmatch(r"\d+(m|f|yo)?", word)
+        ):
+            return False
+    return True
+
+
 # Words before "sister", "colleague" that make them someone the writer is writing about.
 SOMEONE_ELSES = {"my", "our", "a", "her", "his"}
 
@@ -219,9 +258,16 @@ def _words(message: Message) -> list[str]:
     return re.findall(r"[\w\u00c0-\u024f]+", (message.get(TEXT) or "").lower())
 
 
-def _intents(message: Message) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The message's intent, and what it was before danger won (SafetyEscalation)."""
-    return message.get(INTENT) or {}, message.get(BEFORE_ESCALATION) or {}
+def _intents(message: Message) -> tuple[dict[str, Any], ...]:
+    """The message's intent, what it was before danger won, and what else a message in danger
+    says when that is a situation naming who needs help (SafetyEscalation)."""
+    besides = message.get(BESIDES_DANGER) or {}
+    if (
+        besides.get(INTENT_NAME_KEY) not in SITUATIONS_BESIDE_DANGER
+        or besides.get("share", 0.0) < BESIDE_DANGER_SHARE
+    ):
+        besides = {}
+    return message.get(INTENT) or {}, message.get(BEFORE_ESCALATION) or {}, besides
 
 
 def situations(message: Message) -> set[str]:

@@ -29,6 +29,10 @@ from components.intent_classifier import PASSAGES
 # Message property: the intent as classified, before danger won. It still says who is writing
 # ("my sister's fella is outside her flat now" stays a worried friend for AudienceResolver).
 BEFORE_ESCALATION = "intent_before_escalation"
+# Message property, when danger is the answer: what else the message says, the best of the other
+# intents with its confidence among them ("they're driving me to the airport now to marry him"
+# is danger now, and forced marriage too), and `share`, how much of the whole those others held.
+BESIDES_DANGER = "intent_besides_danger"
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
@@ -54,28 +58,53 @@ class SafetyEscalation(GraphComponent):
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
-            top = message.get(INTENT) or {}
-            is_danger = top.get(INTENT_NAME_KEY) in self.emergency
-            if is_danger and (top.get(PREDICTED_CONFIDENCE_KEY) or 0.0) >= self.mass:
-                continue
-            # An emergency intent can also be on top with little confidence (IntentGuard passed
-            # "own behaviour" on to it): the readings below decide it, so that the fallback
-            # does not take it for a message it did not follow.
-            readings = [(message.get(INTENT_RANKING_KEY) or [], self.mass)] + [
-                (ranking, self.passage_mass) for ranking in message.get(PASSAGES) or []
-            ]
-            for ranking, needed in readings:
-                danger = [r for r in ranking if r.get(INTENT_NAME_KEY) in self.emergency]
-                mass = sum(r.get(PREDICTED_CONFIDENCE_KEY) or 0.0 for r in danger)
-                if danger and mass >= needed:
-                    chosen = max(danger, key=lambda r: r.get(PREDICTED_CONFIDENCE_KEY) or 0.0)
-                    if not is_danger:
-                        message.set(BEFORE_ESCALATION, top)
-                    # The confidence becomes the emergency mass, so the fallback does not undo it.
-                    message.set(
-                        INTENT,
-                        {INTENT_NAME_KEY: chosen[INTENT_NAME_KEY], PREDICTED_CONFIDENCE_KEY: mass},
-                        add_to_output=True,
-                    )
-                    break
+            self._escalate(message)
+            self._besides_danger(message)
         return messages
+
+    def _escalate(self, message: Message) -> None:
+        top = message.get(INTENT) or {}
+        is_danger = top.get(INTENT_NAME_KEY) in self.emergency
+        if is_danger and (top.get(PREDICTED_CONFIDENCE_KEY) or 0.0) >= self.mass:
+            return
+        # An emergency intent can also be on top with little confidence (IntentGuard passed
+        # "own behaviour" on to it): the readings below decide it, so that the fallback
+        # does not take it for a message it did not follow.
+        readings = [(message.get(INTENT_RANKING_KEY) or [], self.mass)] + [
+            (ranking, self.passage_mass) for ranking in message.get(PASSAGES) or []
+        ]
+        for ranking, needed in readings:
+            danger = [r for r in ranking if r.get(INTENT_NAME_KEY) in self.emergency]
+            mass = sum(r.get(PREDICTED_CONFIDENCE_KEY) or 0.0 for r in danger)
+            if danger and mass >= needed:
+                chosen = max(danger, key=lambda r: r.get(PREDICTED_CONFIDENCE_KEY) or 0.0)
+                if not is_danger:
+                    message.set(BEFORE_ESCALATION, top)
+                # The confidence becomes the emergency mass, so the fallback does not undo it.
+                message.set(
+                    INTENT,
+                    {INTENT_NAME_KEY: chosen[INTENT_NAME_KEY], PREDICTED_CONFIDENCE_KEY: mass},
+                    add_to_output=True,
+                )
+                return
+
+    def _besides_danger(self, message: Message) -> None:
+        if (message.get(INTENT) or {}).get(INTENT_NAME_KEY) not in self.emergency:
+            return
+        others = [
+            r
+            for r in message.get(INTENT_RANKING_KEY) or []
+            if r.get(INTENT_NAME_KEY) not in self.emergency
+        ]
+        share = sum(r.get(PREDICTED_CONFIDENCE_KEY) or 0.0 for r in others)
+        if others and share > 0:
+            best = max(others, key=lambda r: r.get(PREDICTED_CONFIDENCE_KEY) or 0.0)
+            confidence = (best.get(PREDICTED_CONFIDENCE_KEY) or 0.0) / share
+            message.set(
+                BESIDES_DANGER,
+                {
+                    INTENT_NAME_KEY: best[INTENT_NAME_KEY],
+                    PREDICTED_CONFIDENCE_KEY: confidence,
+                    "share": share,
+                },
+            )

@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 from components.intent_classifier import PASSAGES, windows
 from components.minilm import MAX_TOKENS, load
-from components.safety import BEFORE_ESCALATION, SafetyEscalation
+from components.audience import AudienceResolver
+from components.safety import BEFORE_ESCALATION, BESIDES_DANGER, SafetyEscalation
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY
 from rasa.shared.nlu.training_data.message import Message
 
@@ -102,6 +103,65 @@ def test_one_passage_sure_of_danger_is_enough(passage_danger: float, escalates: 
     message = _message([("ask_help", 0.95), ("danger_now", 0.05)], [calm, buried, calm])
     SafetyEscalation(ESCALATION).process([message])
     assert (message.get(INTENT)["name"] == "danger_now") is escalates
+
+
+def test_a_message_in_danger_still_says_what_else_it_is_about() -> None:
+    message = _message([("danger_now", 0.5), ("forced_marriage", 0.4), ("ask_help", 0.1)], [])
+    SafetyEscalation(ESCALATION).process([message])
+    besides = message.get(BESIDES_DANGER)
+    assert besides["name"] == "forced_marriage"
+    assert besides["confidence"] == pytest.approx(0.8)
+    assert besides["share"] == pytest.approx(0.5)
+
+
+def test_a_calm_message_has_nothing_besides_danger() -> None:
+    message = _message([("forced_marriage", 0.9), ("danger_now", 0.1)], [])
+    SafetyEscalation(ESCALATION).process([message])
+    assert message.get(BESIDES_DANGER) is None
+
+
+def _audience(text: str, ranking: list[tuple[str, float]]) -> str | None:
+    message = _message(ranking, [])
+    message.set("text", text)
+    SafetyEscalation(ESCALATION | {"emergency_intents": ["danger_now"]}).process([message])
+    AudienceResolver(
+        {"partner_words": {"woman": ["husband", "boyfriend"], "man": ["wife"]}}
+    ).process([message])
+    found = [e["value"] for e in message.get(ENTITIES, []) if e["entity"] == "audience"]
+    return found[0] if found else None
+
+
+@pytest.mark.parametrize(
+    ("ranking", "audience"),
+    [
+        # Forced marriage held most of what is not danger: it still names who needs help.
+        ([("danger_now", 0.55), ("forced_marriage", 0.4), ("ask_help", 0.05)], "forced_marriage"),
+        # Too little beside danger to say anything.
+        ([("danger_now", 0.85), ("forced_marriage", 0.1), ("ask_help", 0.05)], None),
+        # Never the writer's own behaviour: a person being hurt is not the one hurting.
+        ([("danger_now", 0.5), ("own_behaviour", 0.45), ("ask_help", 0.05)], None),
+    ],
+)
+def test_the_situation_beside_danger_names_the_audience(
+    ranking: list[tuple[str, float]], audience: str | None
+) -> None:
+    assert _audience("they are taking me now", ranking) == audience
+
+
+@pytest.mark.parametrize(
+    ("text", "audience"),
+    [
+        ("my husband is hitting me", "woman"),
+        ("my abusive soon to be ex husband is here", "woman"),
+        ("my 40 year old boyfriend has a knife", "woman"),
+        ("wife has got a knife", "man"),
+        ("my sister's husband is hitting her", None),
+        ("my mate and her boyfriend are fighting", None),
+        ("my boss's husband is here", None),
+    ],
+)
+def test_the_writers_own_partner_with_words_between(text: str, audience: str | None) -> None:
+    assert _audience(text, [("danger_now", 0.9), ("abuse_recent", 0.1)]) == audience
 
 
 def test_the_entity_tagger_is_loaded_as_trained_not_fitted_again(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
