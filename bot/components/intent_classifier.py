@@ -9,6 +9,14 @@ so neither drowns the other.
 A long post is also read passage by passage (`PASSAGES`, each passage's intent ranking), because
 in a long story the one sentence that says he is back now is outweighed by the rest of it.
 SafetyEscalation looks at those rankings.
+
+A second reading asks one question only: is this danger now? (`DANGER`, and `PASSAGE_DANGER` for
+each passage.) A logistic regression trained on the emergency intents together against all the
+rest, over the same character n-grams and embedding plus word n-grams, sees every way of saying
+danger as one class; the intent classifier splits them over five intents and many near
+neighbours ("he's here" beside "I'm safe here"). Trained without one training file at a time
+and tested on it, it found 0.955 of emergencies against 0.949 for the intents alone, for 1
+more false alarm in 2,000 (SafetyEscalation's thresholds).
 """
 
 from __future__ import annotations
@@ -34,6 +42,8 @@ from components.minilm import load
 from components.sentence_embeddings import MiniLMFeaturizer
 
 PASSAGES = "passage_rankings"  # message property: one intent ranking per passage of a long post
+DANGER = "danger_now_probability"  # message property: how likely the whole message is danger now
+PASSAGE_DANGER = "passage_danger_probabilities"  # the same for each passage, as in PASSAGES
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
@@ -54,6 +64,8 @@ class TextIntentClassifier(IntentClassifier, GraphComponent):
             # passage up to `passage_words` words.
             "long_words": 30,
             "passage_words": 20,
+            # The intents that together mean danger now, for the second reading (empty: none).
+            "danger_intents": [],
         }
 
     def __init__(
@@ -63,12 +75,14 @@ class TextIntentClassifier(IntentClassifier, GraphComponent):
         resource: Resource,
         vectorizer: TfidfVectorizer | None = None,
         classifier: LogisticRegression | None = None,
+        danger: tuple[TfidfVectorizer, LogisticRegression] | None = None,
     ) -> None:
         self.config = {**self.get_default_config(), **config}
         self._storage = model_storage
         self._resource = resource
         self.vectorizer = vectorizer
         self.classifier = classifier
+        self.danger = danger
 
     @classmethod
     def create(
@@ -88,6 +102,14 @@ class TextIntentClassifier(IntentClassifier, GraphComponent):
         assert self.vectorizer is not None
         return hstack([self.vectorizer.transform(texts), csr_matrix(dense)]).tocsr()
 
+    def _danger(self, texts: list[str], features: csr_matrix) -> list[float]:
+        """The second reading: how likely each text is danger now."""
+        if self.danger is None:
+            return [0.0] * len(texts)
+        words, classifier = self.danger
+        both = hstack([features, words.transform(texts)]).tocsr()
+        return [float(p) for p in classifier.predict_proba(both)[:, 1]]
+
     def _rankings(self, features: csr_matrix) -> list[list[dict[str, Any]]]:
         assert self.classifier is not None
         names = [str(n) for n in self.classifier.classes_]
@@ -106,12 +128,26 @@ class TextIntentClassifier(IntentClassifier, GraphComponent):
             ngram_range=(self.config["min_ngram"], self.config["max_ngram"]),
             sublinear_tf=True,
         ).fit([e.get(TEXT) for e in examples])
+        features = self._features(examples)
         self.classifier = LogisticRegression(
             C=self.config["C"], max_iter=3000, random_state=self.config["random_state"]
-        ).fit(self._features(examples), [e.get(INTENT) for e in examples])
+        ).fit(features, [e.get(INTENT) for e in examples])
+        if self.config["danger_intents"]:
+            texts = [e.get(TEXT) for e in examples]
+            # Whole words too: "here", "now", "safe" decide a short message.
+            words = TfidfVectorizer(
+                ngram_range=(1, 2), sublinear_tf=True, token_pattern=r"[a-z0-9']+"
+            ).fit(texts)
+            danger = LogisticRegression(
+                C=self.config["C"], max_iter=3000, random_state=self.config["random_state"]
+            ).fit(
+                hstack([features, words.transform(texts)]).tocsr(),
+                [e.get(INTENT) in self.config["danger_intents"] for e in examples],
+            )
+            self.danger = (words, danger)
         with self._storage.write_to(self._resource) as directory:
             with open(directory / "classifier.pkl", "wb") as f:
-                pickle.dump((self.vectorizer, self.classifier), f)
+                pickle.dump((self.vectorizer, self.classifier, self.danger), f)
         return self._resource
 
     @classmethod
@@ -126,16 +162,21 @@ class TextIntentClassifier(IntentClassifier, GraphComponent):
         # Our own file, written by train() above into the model archive we built.
         with model_storage.read_from(resource) as directory:
             with open(directory / "classifier.pkl", "rb") as f:
-                vectorizer, classifier = pickle.load(f)  # noqa: S301
-        return cls(config, model_storage, resource, vectorizer, classifier)
+                vectorizer, classifier, danger = pickle.load(f)  # noqa: S301
+        return cls(config, model_storage, resource, vectorizer, classifier, danger)
 
     def process(self, messages: list[Message]) -> list[Message]:
         todo = [m for m in messages if m.get(TEXT) and self.classifier is not None]
         if not todo:
             return messages
-        for message, ranking in zip(todo, self._rankings(self._features(todo)), strict=True):
+        features = self._features(todo)
+        texts = [m.get(TEXT) for m in todo]
+        for message, ranking, danger in zip(
+            todo, self._rankings(features), self._danger(texts, features), strict=True
+        ):
             message.set(INTENT, ranking[0], add_to_output=True)
             message.set("intent_ranking", ranking, add_to_output=True)
+            message.set(DANGER, danger)
         self._read_passages(todo)
         return messages
 
@@ -153,12 +194,17 @@ class TextIntentClassifier(IntentClassifier, GraphComponent):
         if not texts:
             return
         found: dict[int, list[list[dict[str, Any]]]] = {}
+        dangers: dict[int, list[float]] = {}
         features = self._combine(texts, load().sentences(texts))
-        for owner, ranking in zip(owners, self._rankings(features), strict=True):
+        for owner, ranking, danger in zip(
+            owners, self._rankings(features), self._danger(texts, features), strict=True
+        ):
             found.setdefault(owner, []).append(ranking)
+            dangers.setdefault(owner, []).append(danger)
         for message in messages:
             if id(message) in found:
                 message.set(PASSAGES, found[id(message)])
+                message.set(PASSAGE_DANGER, dangers[id(message)])
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         return training_data

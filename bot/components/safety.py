@@ -5,7 +5,9 @@ danger costs them a moment. So when the emergency intents together hold at least
 `emergency_mass` of the classifier's confidence, the most likely emergency intent is chosen even
 if another intent ranks first on its own. A long post is also judged passage by passage
 (TextIntentClassifier's passage rankings): one passage whose emergency intents hold at least
-`passage_mass` is enough.
+`passage_mass` is enough. The classifier's second reading, danger now or not, counts as well:
+at least `danger_probability` for the whole message, or `passage_danger_probability` for one
+passage.
 """
 
 from __future__ import annotations
@@ -24,7 +26,9 @@ from rasa.shared.nlu.constants import (
 )
 from rasa.shared.nlu.training_data.message import Message
 
-from components.intent_classifier import PASSAGES
+from components.intent_classifier import DANGER, PASSAGE_DANGER, PASSAGES
+
+NEVER = 2.0  # a probability threshold that nothing reaches
 
 # Message property: the intent as classified, before danger won. It still says who is writing
 # ("my sister's fella is outside her flat now" stays a worried friend for AudienceResolver).
@@ -39,12 +43,24 @@ BESIDES_DANGER = "intent_besides_danger"
 class SafetyEscalation(GraphComponent):
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        return {"emergency_intents": [], "emergency_mass": 0.3, "passage_mass": 0.8}
+        return {
+            "emergency_intents": [],
+            "emergency_mass": 0.3,
+            "passage_mass": 0.8,
+            "danger_probability": NEVER,
+            "passage_danger_probability": NEVER,
+        }
 
     def __init__(self, config: dict[str, Any]) -> None:
+        config = {**self.get_default_config(), **config}
+        # The first is chosen when the second reading finds danger and no emergency intent is
+        # in the ranking at all.
+        self.first = config["emergency_intents"][0] if config["emergency_intents"] else None
         self.emergency = set(config["emergency_intents"])
         self.mass = float(config["emergency_mass"])
         self.passage_mass = float(config["passage_mass"])
+        self.probability = float(config["danger_probability"])
+        self.passage_probability = float(config["passage_danger_probability"])
 
     @classmethod
     def create(
@@ -70,23 +86,40 @@ class SafetyEscalation(GraphComponent):
         # An emergency intent can also be on top with little confidence (IntentGuard passed
         # "own behaviour" on to it): the readings below decide it, so that the fallback
         # does not take it for a message it did not follow.
-        readings = [(message.get(INTENT_RANKING_KEY) or [], self.mass)] + [
-            (ranking, self.passage_mass) for ranking in message.get(PASSAGES) or []
+        passages = message.get(PASSAGES) or []
+        readings = [
+            (
+                message.get(INTENT_RANKING_KEY) or [],
+                self.mass,
+                message.get(DANGER) or 0.0,
+                self.probability,
+            )
+        ] + [
+            (ranking, self.passage_mass, danger, self.passage_probability)
+            for ranking, danger in zip(
+                passages, message.get(PASSAGE_DANGER) or [0.0] * len(passages), strict=True
+            )
         ]
-        for ranking, needed in readings:
+        for ranking, needed, probability, probability_needed in readings:
             danger = [r for r in ranking if r.get(INTENT_NAME_KEY) in self.emergency]
             mass = sum(r.get(PREDICTED_CONFIDENCE_KEY) or 0.0 for r in danger)
-            if danger and mass >= needed:
+            if not ((danger and mass >= needed) or probability >= probability_needed):
+                continue
+            if danger:
                 chosen = max(danger, key=lambda r: r.get(PREDICTED_CONFIDENCE_KEY) or 0.0)
-                if not is_danger:
-                    message.set(BEFORE_ESCALATION, top)
-                # The confidence becomes the emergency mass, so the fallback does not undo it.
-                message.set(
-                    INTENT,
-                    {INTENT_NAME_KEY: chosen[INTENT_NAME_KEY], PREDICTED_CONFIDENCE_KEY: mass},
-                    add_to_output=True,
-                )
-                return
+                name = chosen[INTENT_NAME_KEY]
+            else:
+                name = self.first
+            if not is_danger:
+                message.set(BEFORE_ESCALATION, top)
+            # The confidence becomes how sure the readings are of danger, so the fallback does
+            # not undo it.
+            message.set(
+                INTENT,
+                {INTENT_NAME_KEY: name, PREDICTED_CONFIDENCE_KEY: max(mass, probability)},
+                add_to_output=True,
+            )
+            return
 
     def _besides_danger(self, message: Message) -> None:
         if (message.get(INTENT) or {}).get(INTENT_NAME_KEY) not in self.emergency:

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from components.intent_classifier import PASSAGES, windows
-from components.minilm import MAX_TOKENS, load
 from components.audience import AudienceResolver
+from components.intent_classifier import DANGER, PASSAGE_DANGER, PASSAGES, windows
+from components.minilm import MAX_TOKENS, load
 from components.safety import BEFORE_ESCALATION, BESIDES_DANGER, SafetyEscalation
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY
 from rasa.shared.nlu.training_data.message import Message
@@ -103,6 +103,33 @@ def test_one_passage_sure_of_danger_is_enough(passage_danger: float, escalates: 
     message = _message([("ask_help", 0.95), ("danger_now", 0.05)], [calm, buried, calm])
     SafetyEscalation(ESCALATION).process([message])
     assert (message.get(INTENT)["name"] == "danger_now") is escalates
+
+
+SECOND_READING = ESCALATION | {"danger_probability": 0.7, "passage_danger_probability": 0.95}
+
+
+@pytest.mark.parametrize(("probability", "escalates"), [(0.75, True), (0.65, False)])
+def test_the_second_reading_alone_can_find_danger(probability: float, escalates: bool) -> None:
+    # "he's here": the intents read it as safe_now, the danger-or-not reading as danger.
+    message = _message([("safe_now", 0.8), ("ask_help", 0.2)], [])
+    message.set(DANGER, probability)
+    SafetyEscalation(SECOND_READING).process([message])
+    # No emergency intent in the ranking at all: the first emergency intent is chosen.
+    assert (message.get(INTENT)["name"] == "danger_now") is escalates
+    if escalates:
+        assert message.get(INTENT)["confidence"] == pytest.approx(probability)
+        assert message.get(BEFORE_ESCALATION)["name"] == "safe_now"
+
+
+@pytest.mark.parametrize(("probability", "escalates"), [(0.97, True), (0.9, False)])
+def test_one_passage_sure_of_danger_by_the_second_reading(
+    probability: float, escalates: bool
+) -> None:
+    calm = [("ask_help", 0.9), ("cant_talk", 0.1)]
+    message = _message([("ask_help", 0.95), ("cant_talk", 0.05)], [calm, calm])
+    message.set(PASSAGE_DANGER, [0.1, probability])
+    SafetyEscalation(SECOND_READING).process([message])
+    assert (message.get(INTENT)["name"] == "cant_talk") is escalates
 
 
 def test_a_message_in_danger_still_says_what_else_it_is_about() -> None:
