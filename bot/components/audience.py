@@ -35,6 +35,13 @@ AUDIENCE_ENTITY = "audience"
 # A situation intent names the audience only when the classifier is fairly sure of it: a wrong
 # "perpetrator" label would send a person being hurt to a line for people who hurt others.
 INTENT_CONFIDENCE = 0.6
+# A long post tells what others did as well as what the writer did, and the classifier's "own
+# behaviour" reading of it is less sure than it looks: a mother who wrote how she stood up to her
+# husband for their son was read as own behaviour at 0.62 (an outside message). Without a cue of
+# its own ("I pushed her", "I'm the problem"), a long post is answered as someone who hurts others
+# only when the classifier is this sure; otherwise the bot asks who the help is for.
+LONG_POST_WORDS = 30
+PERPETRATOR_LONG_POST_CONFIDENCE = 0.75
 # When danger is the answer, the situation can still be read from the rest of the message
 # (SafetyEscalation's BESIDES_DANGER), if the rest held at least this share of the classifier's
 # confidence: a forced marriage or a friend's danger. Never the writer's own behaviour: "she's
@@ -240,12 +247,16 @@ def resolve(
             return entity["value"]
         if name in PRIORITY and trusted(entity, name, message):
             found.add(name)
+    long_post = len(_words(message)) > LONG_POST_WORDS
     for intent in _intents(message):
-        if (
-            intent.get(INTENT_NAME_KEY) in INTENT_AUDIENCE
-            and (intent.get("confidence") or 0.0) >= INTENT_CONFIDENCE
-        ):
-            found.add(INTENT_AUDIENCE[intent[INTENT_NAME_KEY]])
+        name = intent.get(INTENT_NAME_KEY)
+        needed = (
+            PERPETRATOR_LONG_POST_CONFIDENCE
+            if long_post and name == "own_behaviour"
+            else INTENT_CONFIDENCE
+        )
+        if name in INTENT_AUDIENCE and (intent.get("confidence") or 0.0) >= needed:
+            found.add(INTENT_AUDIENCE[name])
     found |= partner
     if {"man", "woman"} <= found and "lgbt" not in found:
         # "I'm a woman and my girlfriend..." tags both: a same-sex relationship.

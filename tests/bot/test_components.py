@@ -175,6 +175,25 @@ def test_the_situation_beside_danger_names_the_audience(
     assert _audience("they are taking me now", ranking) == audience
 
 
+LONG_STORY = "we had a row about the kids and the money and the car again " * 4
+
+
+@pytest.mark.parametrize(
+    ("text", "confidence", "audience"),
+    [
+        ("i keep shouting at her and i want to stop", 0.65, "perpetrator"),
+        # A long post, read as own behaviour without a cue of its own: not sure enough.
+        (LONG_STORY, 0.65, None),
+        (LONG_STORY, 0.8, "perpetrator"),
+    ],
+)
+def test_a_long_post_needs_more_to_be_read_as_someone_who_hurts_others(
+    text: str, confidence: float, audience: str | None
+) -> None:
+    ranking = [("own_behaviour", confidence), ("abuse_ongoing", 1 - confidence)]
+    assert _audience(text, ranking) == audience
+
+
 @pytest.mark.parametrize(
     ("text", "audience"),
     [
