@@ -82,7 +82,8 @@ ONE_WORD_CUES = {"gay", "lesbian", "bisexual", "bi", "trans", "transgender", "qu
 GENDERED = set(
     (
         "man men guy guys bloke blokes male lad lads dad father woman women girl girls female "
-        "lady ladies mum mam mom mother pregnant"
+        "lady ladies mum mam mom mother pregnant daddy mummy grandmother grandma gran nan granny "
+        "grandad grandfather"
     ).split()
 )
 TAG_NEEDS_INTENT = {
@@ -156,7 +157,10 @@ class AudienceResolver(GraphComponent):
         return {
             self.partner_words[word]
             for i, word in enumerate(words)
-            if word in self.partner_words and _own_partner(words[:i])
+            if word in self.partner_words
+            and (_own_partner(words[:i]) or (word in FIRST_PERSON and _nobody_elses(words[:i])))
+            # "wife and mother of two, ...": the writer saying who she is.
+            and not (i == 0 and words[1:2] == ["and"])
         }
 
     def _someone_else(self, message: Message) -> set[str]:
@@ -207,7 +211,7 @@ DESCRIBING = set(
         "ex abusive violent controlling coercive manipulative possessive aggressive jealous angry "
         "drunk drunken nasty narcissistic narc toxic emotionally physically verbally financially "
         "new current old former soon to be now own estranged separated live in common law long "
-        "term so called year years yr yo"
+        "term so called year years yr yo first second third"
     ).split()
 )
 DESCRIBING_MAX = 5
@@ -224,6 +228,15 @@ def _own_partner(before: list[str]) -> bool:
         ):
             return False
     return True
+
+
+# Partner words people use of their own partner, even with no "my": "hubby's at the pub".
+FIRST_PERSON = {"hubby", "hubbie", "wifey", "missus", "misses"}
+
+
+def _nobody_elses(before: list[str]) -> bool:
+    """No possessive just before: "her hubby", "Kayleigh's missus" are someone else's."""
+    return not before or before[-1] not in {"her", "his", "their", "your", "s"}
 
 
 # Words before "sister", "colleague" that make them someone the writer is writing about.

@@ -152,7 +152,7 @@ def _audience(text: str, ranking: list[tuple[str, float]]) -> str | None:
     message.set("text", text)
     SafetyEscalation(ESCALATION | {"emergency_intents": ["danger_now"]}).process([message])
     AudienceResolver(
-        {"partner_words": {"woman": ["husband", "boyfriend"], "man": ["wife"]}}
+        {"partner_words": {"woman": ["husband", "boyfriend", "hubby"], "man": ["wife"]}}
     ).process([message])
     found = [e["value"] for e in message.get(ENTITIES, []) if e["entity"] == "audience"]
     return found[0] if found else None
@@ -204,6 +204,9 @@ def test_a_long_post_needs_more_to_be_read_as_someone_who_hurts_others(
         ("my sister's husband is hitting her", None),
         ("my mate and her boyfriend are fighting", None),
         ("my boss's husband is here", None),
+        ("me and the kids need out, hubby's at the pub", "woman"),
+        ("her hubby is at the door", None),
+        ("wife and mother of two, he hits me", None),
     ],
 )
 def test_the_writers_own_partner_with_words_between(text: str, audience: str | None) -> None:
