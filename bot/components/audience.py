@@ -126,8 +126,10 @@ class AudienceResolver(GraphComponent):
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
-            guesses = self._partner_guess(message) | self._someone_else(message)
-            audience = resolve(message, guesses, self._trusted)
+            # Split into words once: every reading below looks at them.
+            words = _words(message)
+            guesses = self._partner_guess(message, words) | self._someone_else(message, words)
+            audience = resolve(message, words, guesses, self._trusted)
             if audience:
                 entities = [
                     e for e in message.get(ENTITIES, []) if e.get("entity") != AUDIENCE_ENTITY
@@ -144,7 +146,7 @@ class AudienceResolver(GraphComponent):
                 message.set(ENTITIES, entities, add_to_output=True)
         return messages
 
-    def _partner_guess(self, message: Message) -> set[str]:
+    def _partner_guess(self, message: Message, words: list[str]) -> set[str]:
         """'my hubby', 'the missus', 'wife's got a knife', 'my abusive husband': the writer's
         own partner.
 
@@ -153,7 +155,6 @@ class AudienceResolver(GraphComponent):
         the partner is someone else's."""
         if (message.get(INTENT) or {}).get(INTENT_NAME_KEY) not in ABOUT_THE_WRITER:
             return set()
-        words = _words(message)
         return {
             self.partner_words[word]
             for i, word in enumerate(words)
@@ -163,13 +164,12 @@ class AudienceResolver(GraphComponent):
             and not (i == 0 and words[1:2] == ["and"])
         }
 
-    def _someone_else(self, message: Message) -> set[str]:
+    def _someone_else(self, message: Message, words: list[str]) -> set[str]:
         """A worried friend's long post spreads the classifier's confidence thin, below
         INTENT_CONFIDENCE. When worry about someone is still the top reading and the message
         names who ("my sister", "a colleague"), the two together are enough."""
         if "worried_about_someone" not in situations(message):
             return set()
-        words = _words(message)
         named = any(
             word in self.other_people_words and i and words[i - 1] in SOMEONE_ELSES
             for i, word in enumerate(words)
@@ -244,11 +244,15 @@ SOMEONE_ELSES = {"my", "our", "a", "her", "his"}
 
 
 def resolve(
-    message: Message, partner: set[str], trusted: Callable[[dict[str, Any], str, Message], bool]
+    message: Message,
+    words: list[str],
+    partner: set[str],
+    trusted: Callable[[dict[str, Any], str, Message], bool],
 ) -> str | None:
-    """The audience a message shows, or None when it shows none. `partner`: audiences guessed
-    from the writer's own partner ("my husband": woman), weighed with the other cues so that
-    "I'm a man" and "my boyfriend" together read as LGBT+; `trusted`: whether a cue counts."""
+    """The audience a message shows, or None when it shows none. `words`: the message's words
+    (_words); `partner`: audiences guessed from the writer's own partner ("my husband": woman),
+    weighed with the other cues so that "I'm a man" and "my boyfriend" together read as LGBT+;
+    `trusted`: whether a cue counts."""
     if (message.get(INTENT) or {}).get(INTENT_NAME_KEY) in NOT_ABOUT_ABUSE:
         # "my boyfriend forgot my birthday" says nothing about who needs help with abuse.
         return None
@@ -260,7 +264,7 @@ def resolve(
             return entity["value"]
         if name in PRIORITY and trusted(entity, name, message):
             found.add(name)
-    long_post = len(_words(message)) > LONG_POST_WORDS
+    long_post = len(words) > LONG_POST_WORDS
     for intent in _intents(message):
         name = intent.get(INTENT_NAME_KEY)
         needed = (
