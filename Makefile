@@ -10,12 +10,13 @@ API_VENV := .venv
 RASA_VENV := .venv-rasa
 MODEL := bot/models/signpost.tar.gz
 
-.PHONY: help setup run test train validate rasa-test pytest lint eval bench clean
+.PHONY: help setup run test train validate rasa-test pytest lint eval lofo bench clean
 
 help:
 	@echo "make run    set up, train if the training data changed, start Rasa and the API"
 	@echo "make test   set up and run every test (pytest, rasa data validate, rasa test)"
 	@echo "make eval   held-out evaluation of the model and cross-validation"
+	@echo "make lofo   emergencies found in each training file when trained without it"
 
 # Each environment is rebuilt when its pinned requirements change.
 $(API_VENV)/.installed: requirements/api.txt pyproject.toml
@@ -58,6 +59,10 @@ test: setup
 
 eval: train
 	$(API_VENV)/bin/python scripts/eval.py
+
+# Leave one training file out at a time (about 10 minutes; needs no trained model).
+lofo: setup
+	TF_CPP_MIN_LOG_LEVEL=3 PYTHONWARNINGS=ignore $(RASA_VENV)/bin/python scripts/lofo.py
 
 # Latency and throughput, Rasa direct vs /chat, then a 10-minute soak: `make bench BENCH_ARGS=--quick`.
 bench: train
