@@ -40,11 +40,14 @@ HELD_OUT = sorted((ROOT / "data" / "eval").glob("*.yml"))
 
 @pytest.mark.parametrize("path", HELD_OUT, ids=lambda p: p.name)
 def test_held_out_messages_are_not_in_training(path: Path) -> None:
-    trained = set()
-    for example in training_examples():
-        trained |= runs(words(example))
-    messages = yaml.safe_load(path.read_text())["messages"]
-    copied = [m["text"] for m in messages if runs(words(m["text"])) & trained]
+    data = yaml.safe_load(path.read_text())
+    if data.get("blind"):
+        # A blind file's texts are never shown: name the training lines to remove instead.
+        held = set().union(*(runs(words(m["text"])) for m in data["messages"]))
+        copied = [e for e in training_examples() if runs(words(e)) & held]
+    else:
+        trained = set().union(*(runs(words(e)) for e in training_examples()))
+        copied = [m["text"] for m in data["messages"] if runs(words(m["text"])) & trained]
     assert copied == []
 
 
