@@ -18,7 +18,13 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_NAME_KEY, TEXT
+from rasa.shared.nlu.constants import (
+    ENTITIES,
+    INTENT,
+    INTENT_NAME_KEY,
+    PREDICTED_CONFIDENCE_KEY,
+    TEXT,
+)
 from rasa.shared.nlu.training_data.message import Message
 
 from components.safety import BEFORE_ESCALATION, BESIDES_DANGER
@@ -39,8 +45,9 @@ INTENT_CONFIDENCE = 0.6
 # behaviour" reading of it is less sure than it looks: a mother who wrote how she stood up to her
 # husband for their son was read as own behaviour at 0.62 (an outside message). Without a cue of
 # its own ("I pushed her", "I'm the problem"), a long post is answered as someone who hurts others
-# only when the classifier is this sure; otherwise the bot asks who the help is for.
-LONG_POST_WORDS = 30
+# only when the classifier is this sure; otherwise the bot asks who the help is for. A long post
+# is one of more than `long_words` words (config.yml: the length from which the classifier
+# reads a message passage by passage too).
 PERPETRATOR_LONG_POST_CONFIDENCE = 0.75
 # When danger is the answer, the situation can still be read from the rest of the message
 # (SafetyEscalation's BESIDES_DANGER), if the rest held at least this share of the classifier's
@@ -71,6 +78,11 @@ ABOUT_THE_WRITER = {
 }
 # Likewise for a word tagged as an audience cue.
 CUE_CONFIDENCE = 0.5
+# Intents that, when sure (INTENT_CONFIDENCE) and the writer says who they are, tell the writer's
+# own story: a relative or friend named in it is part of the story, not the person the help is
+# for. Without the self-description, "my sister has just fled and needs a bed tonight" is
+# someone else's. (Danger now is not among them: "my mate is being hit right now".)
+OWN_STORY = {"abuse_recent", "abuse_ongoing", "nowhere_safe", "cant_phone", "police_let_down"}
 # The tagger's tags are trusted as they were trained: short answers to "who is it for?", and
 # phrases such as "my wife" or "I'm a man". On long posts it also tags lone words ("I", "love") as
 # cues, and a person being hurt must not be taken for the one hurting, so a tag counts when
@@ -78,12 +90,20 @@ CUE_CONFIDENCE = 0.5
 # these words; and the audiences that change the whole answer (someone who hurts others,
 # forced marriage, someone else) count from a tag only when the situation agrees.
 TAGGER = "SavedCRFEntityExtractor"
-ONE_WORD_CUES = {"gay", "lesbian", "bisexual", "bi", "trans", "transgender", "queer", "nonbinary"}
+# Words that say LGBT+ by themselves ("binary" from non-binary, "same" from same-sex).
+ONE_WORD_CUES = set(
+    (
+        "gay lesbian bisexual bi trans transgender queer nonbinary binary nb enby pansexual "
+        "genderqueer ftm mtf lgbt lgbtq same transitioned transitioning"
+    ).split()
+)
+# The audiences by which a writer describes themselves.
+SELF = ("man", "woman", "lgbt")
 GENDERED = set(
     (
         "man men guy guys bloke blokes male lad lads dad father woman women girl girls female "
         "lady ladies mum mam mom mother pregnant daddy mummy grandmother grandma gran nan granny "
-        "grandad grandfather"
+        "grandad grandfather boy boys lass"
     ).split()
 )
 TAG_NEEDS_INTENT = {
@@ -101,7 +121,7 @@ class AudienceResolver(GraphComponent):
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        return {"partner_words": {}, "other_people_words": []}
+        return {"partner_words": {}, "other_people_words": [], "long_words": 30}
 
     def __init__(self, config: dict[str, Any] | None = None) -> None:
         # word → audience, from config.yml: used only when no cue was tagged at all.
@@ -113,6 +133,7 @@ class AudienceResolver(GraphComponent):
         self.other_people_words = {
             word.lower() for word in (config or {}).get("other_people_words") or []
         }
+        self.long_words = int({**self.get_default_config(), **(config or {})}["long_words"])
 
     @classmethod
     def create(
@@ -127,9 +148,13 @@ class AudienceResolver(GraphComponent):
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             # Split into words once: every reading below looks at them.
-            words = _words(message)
-            guesses = self._partner_guess(message, words) | self._someone_else(message, words)
-            audience = resolve(message, words, guesses, self._trusted)
+            found = list(WORD.finditer((message.get(TEXT) or "").lower()))
+            words = [w.group() for w in found]
+            described = self._self_described(message, [w.start() for w in found])
+            guesses = self._partner_guess(message, words, described)
+            guesses |= self._someone_else(message, words)
+            long_post = len(words) > self.long_words
+            audience = resolve(message, guesses, self._trusted, long_post)
             if audience:
                 entities = [
                     e for e in message.get(ENTITIES, []) if e.get("entity") != AUDIENCE_ENTITY
@@ -146,22 +171,34 @@ class AudienceResolver(GraphComponent):
                 message.set(ENTITIES, entities, add_to_output=True)
         return messages
 
-    def _partner_guess(self, message: Message, words: list[str]) -> set[str]:
+    def _self_described(self, message: Message, starts: list[int]) -> set[int]:
+        """The words (by index) inside a cue by which the writer says who they are ("wife and
+        mother of two", "husband here", "I'm her boyfriend"): there a partner word describes
+        the writer, not their partner."""
+        inside: set[int] = set()
+        for entity in message.get(ENTITIES, []):
+            name = entity.get("entity")
+            if name in SELF and self._trusted(entity, name, message):
+                start, end = entity.get("start") or 0, entity.get("end") or 0
+                inside |= {i for i, at in enumerate(starts) if start <= at < end}
+        return inside
+
+    def _partner_guess(self, message: Message, words: list[str], described: set[int]) -> set[str]:
         """'my hubby', 'the missus', 'wife's got a knife', 'my abusive husband': the writer's
         own partner.
 
         Only for a message about harm to the writer, and only "my ...", "the missus" or a
         partner word that starts the message: in "my sister's husband" or "Kayleigh's fella"
-        the partner is someone else's."""
+        the partner is someone else's. Not a word by which the writer describes themselves
+        (`described`)."""
         if (message.get(INTENT) or {}).get(INTENT_NAME_KEY) not in ABOUT_THE_WRITER:
             return set()
         return {
             self.partner_words[word]
             for i, word in enumerate(words)
             if word in self.partner_words
+            and i not in described
             and (_own_partner(words[:i]) or (word in FIRST_PERSON and _nobody_elses(words[:i])))
-            # "wife and mother of two, ...": the writer saying who she is.
-            and not (i == 0 and words[1:2] == ["and"])
         }
 
     def _someone_else(self, message: Message, words: list[str]) -> set[str]:
@@ -171,10 +208,26 @@ class AudienceResolver(GraphComponent):
         if "worried_about_someone" not in situations(message):
             return set()
         named = any(
-            word in self.other_people_words and i and words[i - 1] in SOMEONE_ELSES
+            word in self.other_people_words
+            and i
+            and words[i - 1] in SOMEONE_ELSES
+            # "I'm a woman", "as a man": the writer, not someone else.
+            and not (words[i - 1] == "a" and i > 1 and words[i - 2] in {"im", "m", "am", "as"})
             for i, word in enumerate(words)
         )
         return {"friend_family"} if named else set()
+
+    def _own_story(self, message: Message) -> bool:
+        """Whether the writer says who they are and tells their own story (OWN_STORY)."""
+        top = message.get(INTENT) or {}
+        return (
+            top.get(INTENT_NAME_KEY) in OWN_STORY
+            and (top.get(PREDICTED_CONFIDENCE_KEY) or 0.0) >= INTENT_CONFIDENCE
+            and any(
+                e.get("entity") in SELF and self._trusted(e, e["entity"], message)
+                for e in message.get(ENTITIES, [])
+            )
+        )
 
     def _trusted(self, entity: dict[str, Any], name: str, message: Message) -> bool:
         """Whether a cue counts (see TAGGER above); the cues found by word lists always do."""
@@ -183,8 +236,8 @@ class AudienceResolver(GraphComponent):
         if (entity.get("confidence_entity") or 0.0) < CUE_CONFIDENCE:
             return False
         intent = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
-        words = str(entity.get("value") or "").lower().split()
-        if name in ("man", "woman", "lgbt") and self.partner_words.keys() & set(words):
+        words = WORD.findall(str(entity.get("value") or "").lower())
+        if name in SELF and self.partner_words.keys() & set(words):
             # "my fella" tagged `man` or `lgbt`: a partner's role is read one way, by
             # partner_words, weighed with what the writer says of themselves (_partner_guess):
             # "my boyfriend" and "I'm a lad" together still read as LGBT+.
@@ -193,8 +246,22 @@ class AudienceResolver(GraphComponent):
             # "Trust issues" or "I" tagged `man` in a long post: only a word that says a gender
             # says one.
             return False
+        if name == "lgbt" and (
+            "straight" in words
+            or (intent != "inform_audience" and not (ONE_WORD_CUES | GENDERED) & set(words))
+        ):
+            # "straight guy", "my partner" or "50" tagged `lgbt`: an LGBT+ tag needs a word
+            # that says so, or two genders ("we're both lads").
+            return False
         if name in TAG_NEEDS_INTENT and not situations(message) & TAG_NEEDS_INTENT[name]:
-            if not (name == "friend_family" and self.other_people_words & set(words)):
+            # "my sister" names someone else even where the situation is unclear; not in the
+            # story of a writer who says who they are ("bi girl 18, he made me unfollow my best
+            # mate").
+            if not (
+                name == "friend_family"
+                and self.other_people_words & set(words)
+                and not self._own_story(message)
+            ):
                 return False
         one_cue_word = bool(words and words[0] in ONE_WORD_CUES)
         return intent == "inform_audience" or len(words) >= 2 or one_cue_word
@@ -231,7 +298,7 @@ def _own_partner(before: list[str]) -> bool:
 
 
 # Partner words people use of their own partner, even with no "my": "hubby's at the pub".
-FIRST_PERSON = {"hubby", "hubbie", "wifey", "missus", "misses"}
+FIRST_PERSON = {"hubby", "hubbie", "wifey", "missus", "misses", "bf", "gf"}
 
 
 def _nobody_elses(before: list[str]) -> bool:
@@ -245,14 +312,14 @@ SOMEONE_ELSES = {"my", "our", "a", "her", "his"}
 
 def resolve(
     message: Message,
-    words: list[str],
     partner: set[str],
     trusted: Callable[[dict[str, Any], str, Message], bool],
+    long_post: bool,
 ) -> str | None:
-    """The audience a message shows, or None when it shows none. `words`: the message's words
-    (_words); `partner`: audiences guessed from the writer's own partner ("my husband": woman),
-    weighed with the other cues so that "I'm a man" and "my boyfriend" together read as LGBT+;
-    `trusted`: whether a cue counts."""
+    """The audience a message shows, or None when it shows none. `partner`: audiences guessed
+    from the writer's own partner ("my husband": woman), weighed with the other cues so that
+    "I'm a man" and "my boyfriend" together read as LGBT+; `trusted`: whether a cue counts;
+    `long_post`: whether the message is a long post (PERPETRATOR_LONG_POST_CONFIDENCE)."""
     if (message.get(INTENT) or {}).get(INTENT_NAME_KEY) in NOT_ABOUT_ABUSE:
         # "my boyfriend forgot my birthday" says nothing about who needs help with abuse.
         return None
@@ -264,7 +331,6 @@ def resolve(
             return entity["value"]
         if name in PRIORITY and trusted(entity, name, message):
             found.add(name)
-    long_post = len(words) > LONG_POST_WORDS
     for intent in _intents(message):
         name = intent.get(INTENT_NAME_KEY)
         needed = (
@@ -281,9 +347,8 @@ def resolve(
     return next((a for a in PRIORITY if a in found), None)
 
 
-def _words(message: Message) -> list[str]:
-    """The message's words, lower case, accented letters kept ("mí", "señor")."""
-    return re.findall(r"[\w\u00c0-\u024f]+", (message.get(TEXT) or "").lower())
+# A word, accented letters kept ("mí", "señor"); messages are read in lower case.
+WORD = re.compile(r"[\w\u00c0-\u024f]+")
 
 
 def _intents(message: Message) -> tuple[dict[str, Any], ...]:

@@ -26,16 +26,24 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 PATTERNS_FILE = "cues.json"
+# How many words before a match `not_after` looks at: "she says i hit her", "she'll tell
+# everyone i hit her", "told the police i hit her".
+NOT_AFTER_WORDS = 2
+SENTENCE_END = re.compile(r"[.!?\n]")
+WORD = re.compile(r"[\w'’]+")
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=True)
 class CueResolver(GraphComponent):
     """`cues`: table or regex name → the entities a match sets, in priority order (the first
-    match sets an entity), e.g. {topic_sexual_violence: {topic: sexual_violence}}."""
+    match sets an entity), e.g. {topic_sexual_violence: {topic: sexual_violence}}.
+    `not_after`: table or regex name → words that, among the `NOT_AFTER_WORDS` words before a
+    match in its sentence, make it not count ("she'll tell everyone I hit her" is not the
+    writer saying what they did)."""
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        return {"cues": {}}
+        return {"cues": {}, "not_after": {}}
 
     def __init__(
         self,
@@ -45,6 +53,10 @@ class CueResolver(GraphComponent):
         patterns: dict[str, list[str]] | None = None,
     ) -> None:
         self.cues: dict[str, dict[str, str]] = dict(config.get("cues") or {})
+        self.not_after = {
+            name: {w.lower() for w in words}
+            for name, words in (config.get("not_after") or {}).items()
+        }
         self._storage = model_storage
         self._resource = resource
         self.patterns = patterns or {}
@@ -100,8 +112,7 @@ class CueResolver(GraphComponent):
             text = message.get(TEXT) or ""
             chosen: dict[str, tuple[str, int, int]] = {}
             for name, sets in self.cues.items():  # config order is priority order
-                matcher = self._compiled.get(name)
-                found = matcher.search(text) if matcher is not None else None
+                found = self._first(name, text)
                 if found is not None:
                     for entity, value in sets.items():
                         chosen.setdefault(entity, (value, found.start(), found.end()))
@@ -121,3 +132,13 @@ class CueResolver(GraphComponent):
             ]
             message.set(ENTITIES, kept, add_to_output=True)
         return messages
+
+    def _first(self, name: str, text: str) -> re.Match[str] | None:
+        """The first match of a cue that does not come just after one of its `not_after` words."""
+        matcher = self._compiled.get(name)
+        for found in matcher.finditer(text) if matcher is not None else ():
+            sentence = SENTENCE_END.split(text[: found.start()])[-1]
+            before = WORD.findall(sentence.lower())[-NOT_AFTER_WORDS:]
+            if not self.not_after.get(name, set()) & set(before):
+                return found
+        return None

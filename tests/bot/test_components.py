@@ -147,12 +147,35 @@ def test_a_calm_message_has_nothing_besides_danger() -> None:
     assert message.get(BESIDES_DANGER) is None
 
 
-def _audience(text: str, ranking: list[tuple[str, float]]) -> str | None:
+def _audience(
+    text: str,
+    ranking: list[tuple[str, float]],
+    cues: list[tuple[str, str, str]] = (),  # type: ignore[assignment]
+) -> str | None:
+    """The audience resolved from a message with this intent ranking and these cues, each
+    (audience, words of the text, extractor)."""
     message = _message(ranking, [])
     message.set("text", text)
+    message.set(
+        ENTITIES,
+        [
+            {
+                "entity": name,
+                "value": words,
+                "start": text.index(words),
+                "end": text.index(words) + len(words),
+                "extractor": extractor,
+                "confidence_entity": 0.9,
+            }
+            for name, words, extractor in cues
+        ],
+    )
     SafetyEscalation(ESCALATION | {"emergency_intents": ["danger_now"]}).process([message])
     AudienceResolver(
-        {"partner_words": {"woman": ["husband", "boyfriend", "hubby"], "man": ["wife"]}}
+        {
+            "partner_words": {"woman": ["husband", "boyfriend", "hubby", "bf"], "man": ["wife"]},
+            "other_people_words": ["friend", "woman", "mum"],
+        }
     ).process([message])
     found = [e["value"] for e in message.get(ENTITIES, []) if e["entity"] == "audience"]
     return found[0] if found else None
@@ -206,11 +229,69 @@ def test_a_long_post_needs_more_to_be_read_as_someone_who_hurts_others(
         ("my boss's husband is here", None),
         ("me and the kids need out, hubby's at the pub", "woman"),
         ("her hubby is at the door", None),
-        ("wife and mother of two, he hits me", None),
     ],
 )
 def test_the_writers_own_partner_with_words_between(text: str, audience: str | None) -> None:
     assert _audience(text, [("danger_now", 0.9), ("abuse_recent", 0.1)]) == audience
+
+
+ABUSE = [("abuse_ongoing", 0.8), ("ask_help", 0.2)]
+CUES = "CueResolver"
+TAGGER = "SavedCRFEntityExtractor"
+
+
+@pytest.mark.parametrize(
+    ("text", "cues", "audience"),
+    [
+        # A partner word in the writer's own self-description describes the writer.
+        ("wife and mother of two, he hits me", [("woman", "wife and mother", CUES)], "woman"),
+        ("husband here. wife threatens me", [("man", "husband here", CUES)], "man"),
+        # Outside it, the partner word still counts: a woman writing of her wife.
+        ("im a woman and my wife hits me", [("woman", "im a woman", CUES)], "lgbt"),
+        # Without the cue, "wife" reads as the writer's own partner.
+        ("wife and mother of two, he hits me", [], "man"),
+        # "bf" with no "my" is the writer's own, as people text it.
+        ("31M hiding upstairs, bf has smashed the kitchen", [("man", "31M", CUES)], "lgbt"),
+        ("31M hiding upstairs, her bf smashed it", [("man", "31M", CUES)], "man"),
+    ],
+)
+def test_a_partner_word_by_which_the_writer_describes_themselves(
+    text: str, cues: list[tuple[str, str, str]], audience: str | None
+) -> None:
+    assert _audience(text, ABUSE, cues) == audience
+
+
+@pytest.mark.parametrize(
+    ("text", "cues", "audience"),
+    [
+        # The tagger's `lgbt` needs a word that says so, or genders.
+        ("gay lad and he controls my money", [("lgbt", "gay lad", TAGGER)], "lgbt"),
+        ("we're both lads and he controls me", [("lgbt", "we're both lads", TAGGER)], "lgbt"),
+        ("my partner controls my money", [("lgbt", "my partner", TAGGER)], None),
+        ("straight guy, she controls my money", [("lgbt", "straight guy", TAGGER)], None),
+        ("im non-binary and they control me", [("lgbt", "non-binary", TAGGER)], "lgbt"),
+    ],
+)
+def test_an_lgbt_tag_needs_a_word_that_says_so(
+    text: str, cues: list[tuple[str, str, str]], audience: str | None
+) -> None:
+    assert _audience(text, ABUSE, cues) == audience
+
+
+@pytest.mark.parametrize(
+    ("text", "audience"),
+    [
+        ("im a woman and i dont know what to do", None),
+        ("a woman i work with is being hit", "friend_family"),
+        ("my friend is being hit", "friend_family"),
+    ],
+)
+def test_the_writer_saying_who_they_are_is_not_someone_else(
+    text: str, audience: str | None
+) -> None:
+    # Worry about someone, but not sure enough to name the audience by itself.
+    ranking = [("worried_about_someone", 0.45), ("abuse_ongoing", 0.4), ("ask_help", 0.15)]
+    assert _audience(text, ranking) == audience
 
 
 def test_the_entity_tagger_is_loaded_as_trained_not_fitted_again(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
@@ -267,3 +348,54 @@ def test_the_entity_tagger_is_loaded_as_trained_not_fitted_again(tmp_path, monke
 
     assert tags(loaded) == tags(trained)
     assert [t[:2] for t in tags(loaded)] == [("man", "my wife")]
+
+
+@pytest.mark.parametrize(
+    ("text", "cued"),
+    [
+        ("i hit her last night and i hate myself", True),
+        ("she says i hit her but i never have", False),
+        ("she'll tell everyone i hit her", False),
+        # The first match was reported speech; a later one in the message is the writer's.
+        ("she says i hit her. the truth is i hit her first", True),
+        # A word from the list in another sentence does not count.
+        ("he said sorry. i hit her", True),
+    ],
+)
+def test_a_cue_does_not_count_just_after_reported_speech(text: str, cued: bool) -> None:
+    from components.cues import CueResolver
+
+    resolver = CueResolver(
+        {
+            "cues": {"cue_perpetrator": {"perpetrator": "perpetrator"}},
+            "not_after": {"cue_perpetrator": ["says", "tell", "said"]},
+        },
+        None,  # type: ignore[arg-type]
+        None,  # type: ignore[arg-type]
+        {"cue_perpetrator": [r"\b(?:i hit her)\b"]},
+    )
+    message = Message(data={"text": text})
+    resolver.process([message])
+    assert [e["entity"] for e in message.get(ENTITIES, [])] == (["perpetrator"] if cued else [])
+
+
+@pytest.mark.parametrize(
+    ("ranking", "audience"),
+    [
+        # Sure it is the writer's own story: "my mum" is someone in it.
+        ([("abuse_ongoing", 0.9), ("ask_help", 0.1)], None),
+        # Danger now may be someone else's.
+        ([("danger_now", 0.9), ("abuse_recent", 0.1)], "friend_family"),
+        # Not sure whose story it is: the name counts.
+        ([("abuse_ongoing", 0.5), ("ask_help", 0.5)], "friend_family"),
+    ],
+)
+def test_someone_named_in_the_writers_own_story(
+    ranking: list[tuple[str, float]], audience: str | None
+) -> None:
+    text = "im a lad and he made me stop seeing my mum"
+    cues = [("man", "im a lad", CUES), ("friend_family", "my mum", TAGGER)]
+    assert _audience(text, ranking, cues) == (audience or "man")
+    # Without saying who they are, the person named may be the one the help is for.
+    text = "my mum has fled and needs a bed tonight"
+    assert _audience(text, ranking, [("friend_family", "my mum", TAGGER)]) == "friend_family"
