@@ -82,10 +82,10 @@ def read(only: list[str], without: list[str]) -> list[tuple[str, str, dict[str, 
             message.set(INTENT, gold[id(message)])
         # A message whose intent the fold barely saw says nothing about new wording.
         known = Counter(gold[id(m)] for m in train)
-        test = [m for m in by_file[name] if known[gold[id(m)]] >= MIN_EXAMPLES]
-        readings += [
-            (name, gold[id(m)], {}) for m in by_file[name] if known[gold[id(m)]] < MIN_EXAMPLES
-        ]
+        test, unscored = [], []
+        for message in by_file[name]:
+            (test if known[gold[id(message)]] >= MIN_EXAMPLES else unscored).append(message)
+        readings += [(name, gold[id(m)], {}) for m in unscored]
         with tempfile.TemporaryDirectory() as directory:
             classifier = TextIntentClassifier(
                 config["TextIntentClassifier"],
