@@ -94,7 +94,7 @@ TAGGER = "SavedCRFEntityExtractor"
 ONE_WORD_CUES = set(
     (
         "gay lesbian bisexual bi trans transgender queer nonbinary binary nb enby pansexual "
-        "genderqueer ftm mtf lgbt lgbtq same transitioned transitioning"
+        "genderqueer ftm mtf lgbt lgbtq same transitioned transitioning asexual aromantic aroace"
     ).split()
 )
 # The audiences by which a writer describes themselves.
@@ -148,10 +148,11 @@ class AudienceResolver(GraphComponent):
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             # Split into words once: every reading below looks at them.
-            found = list(WORD.finditer((message.get(TEXT) or "").lower()))
+            text = (message.get(TEXT) or "").lower()
+            found = list(WORD.finditer(text))
             words = [w.group() for w in found]
             described = self._self_described(message, [w.start() for w in found])
-            guesses = self._partner_guess(message, words, described)
+            guesses = self._partner_guess(message, Words(text, found), described)
             guesses |= self._someone_else(message, words)
             long_post = len(words) > self.long_words
             audience = resolve(message, guesses, self._trusted, long_post)
@@ -183,23 +184,40 @@ class AudienceResolver(GraphComponent):
                 inside |= {i for i, at in enumerate(starts) if start <= at < end}
         return inside
 
-    def _partner_guess(self, message: Message, words: list[str], described: set[int]) -> set[str]:
-        """'my hubby', 'the missus', 'wife's got a knife', 'my abusive husband': the writer's
-        own partner.
+    def _partner_guess(self, message: Message, words: Words, described: set[int]) -> set[str]:
+        """'my hubby', 'the missus', 'wife's got a knife', 'my abusive husband', 'my kids' dad',
+        'my partner (m27)': the writer's own partner.
 
         Only for a message about harm to the writer, and only "my ...", "the missus" or a
-        partner word that starts the message: in "my sister's husband" or "Kayleigh's fella"
+        partner word that starts a sentence: in "my sister's husband" or "Kayleigh's fella"
         the partner is someone else's. Not a word by which the writer describes themselves
-        (`described`)."""
+        (`described`). A partner's sex given in brackets, as forum posts give it ("my partner
+        [M27]", "Fiance (f)"), says it outright and wins over the word's own reading."""
         if (message.get(INTENT) or {}).get(INTENT_NAME_KEY) not in ABOUT_THE_WRITER:
             return set()
-        return {
-            self.partner_words[word]
-            for i, word in enumerate(words)
-            if word in self.partner_words
-            and i not in described
-            and (_own_partner(words[:i]) or (word in FIRST_PERSON and _nobody_elses(words[:i])))
-        }
+        guesses = set()
+        for i, word in enumerate(words.words):
+            if i in described:
+                continue
+            before = words.sentence_before(i)
+            # "my kids dad", "the baby's father" (the apostrophe's "s" is a word of its own).
+            child = before[:-1] if before[-1:] == ["s"] else before
+            if word in PARENT_OF_CHILD and child[-1:] and child[-1] in CHILDREN:
+                if _own_partner(child[:-1]):
+                    guesses.add(PARENT_OF_CHILD[word])
+                continue
+            if word not in self.partner_words and word[-1:] == "s":
+                word = word[:-1]  # "my husbands never been this bad"
+            if word not in self.partner_words and word not in NEUTRAL_PARTNER:
+                continue
+            if not (_own_partner(before) or (word in FIRST_PERSON and _nobody_elses(before))):
+                continue
+            tagged = words.bracketed_sex(i + 1)
+            if tagged:
+                guesses.add(tagged)
+            elif word in self.partner_words:
+                guesses.add(self.partner_words[word])
+        return guesses
 
     def _someone_else(self, message: Message, words: list[str]) -> set[str]:
         """A worried friend's long post spreads the classifier's confidence thin, below
@@ -253,6 +271,10 @@ class AudienceResolver(GraphComponent):
             # "straight guy", "my partner" or "50" tagged `lgbt`: an LGBT+ tag needs a word
             # that says so, or two genders ("we're both lads").
             return False
+        if name == "friend_family" and ONE_WORD_CUES & set(words):
+            # "bi woman married to a woman" tagged as someone else: the writer describing
+            # themselves.
+            return False
         if name in TAG_NEEDS_INTENT and not situations(message) & TAG_NEEDS_INTENT[name]:
             # "my sister" names someone else even where the situation is unclear; not in the
             # story of a writer who says who they are ("bi girl 18, he made me unfollow my best
@@ -269,7 +291,7 @@ class AudienceResolver(GraphComponent):
 
 # Words before a partner word that make the partner the writer's own; "" is the start of the
 # message ("wife's got a knife", "hubby's in the lounge").
-OWN = {"", "my", "me", "mi", "the"}
+OWN = {"", "my", "me", "mi", "the", "our", "wor", "oor"}
 # Words that may stand between "my" and a partner word without making the partner someone
 # else's: "my abusive husband", "my soon to be ex husband", "my 40 year old boyfriend". A list,
 # not any word: in "my boss's husband" or "my mate and her fella" the partner is not the writer's.
@@ -298,7 +320,56 @@ def _own_partner(before: list[str]) -> bool:
 
 
 # Partner words people use of their own partner, even with no "my": "hubby's at the pub".
-FIRST_PERSON = {"hubby", "hubbie", "wifey", "missus", "misses", "bf", "gf"}
+# Forum shorthand too: DH and DW (dear husband, dear wife), XH and exH (ex-husband).
+FIRST_PERSON = {"hubby", "hubbie", "wifey", "missus", "misses", "bf", "gf"} | set(
+    "dh dw xh xw exh exw".split()
+)
+# Words for a partner that say no sex by themselves; "my partner (m27)" says it in brackets.
+NEUTRAL_PARTNER = {"partner", "ex", "spouse", "so"}
+# "my kids' dad", "my baby mother", "the children's father": the other parent of the writer's
+# children, read as a partner word is (config partner_words: "my husband" reads as a woman).
+PARENT_OF_CHILD = {
+    **dict.fromkeys(("dad", "daddy", "father"), "woman"),
+    **dict.fromkeys(("mum", "mam", "mom", "mother", "mama", "mummy"), "man"),
+}
+CHILDREN = set(
+    "kid kids child children childrens son sons daughter daughters baby babys babies twins".split()
+)
+# A sex tag after a partner word: "(m27)", "[F]", "(33m)".
+SEX_TAG = re.compile(r"\d{0,2}(m|f|male|female)\d{0,2}")
+SENTENCE_BREAK = re.compile(r"[.!?:;\n]")
+OPENING_BRACKET = re.compile(r"\s*[(\[]\s*")
+
+
+class Words:
+    """A message's words (lower case) with where each stands in the text: where its sentence
+    starts and what comes between two words."""
+
+    def __init__(self, text: str, found: list[re.Match[str]]) -> None:
+        self.text = text
+        self.found = found
+        self.words = [w.group() for w in found]
+        self.sentence_start: list[int] = []
+        start = 0
+        for i, match in enumerate(found):
+            gap = text[found[i - 1].end() : match.start()] if i else ""
+            if SENTENCE_BREAK.search(gap):
+                start = i
+            self.sentence_start.append(start)
+
+    def sentence_before(self, i: int) -> list[str]:
+        """The words before word i in its sentence."""
+        return self.words[self.sentence_start[i] : i]
+
+    def bracketed_sex(self, i: int) -> str | None:
+        """The audience that a sex tag in brackets at word i, just after a partner word, says
+        the writer is in: a partner tagged (f) reads as "my wife" does, (m) as "my husband"."""
+        if i >= len(self.words) or not (tag := SEX_TAG.fullmatch(self.words[i])):
+            return None
+        gap = self.text[self.found[i - 1].end() : self.found[i].start()]
+        if not OPENING_BRACKET.fullmatch(gap):
+            return None
+        return "man" if tag.group(1).startswith("f") else "woman"
 
 
 def _nobody_elses(before: list[str]) -> bool:

@@ -31,6 +31,7 @@ PATTERNS_FILE = "cues.json"
 NOT_AFTER_WORDS = 2
 SENTENCE_END = re.compile(r"[.!?\n]")
 WORD = re.compile(r"[\w'’]+")
+FIRST_PERSON = {"i", "i've", "i’ve", "i'd", "i’d"}
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=True)
@@ -138,7 +139,14 @@ class CueResolver(GraphComponent):
         matcher = self._compiled.get(name)
         for found in matcher.finditer(text) if matcher is not None else ():
             sentence = SENTENCE_END.split(text[: found.start()])[-1]
-            before = WORD.findall(sentence.lower())[-NOT_AFTER_WORDS:]
-            if not self.not_after.get(name, set()) & set(before):
+            words = WORD.findall(sentence.lower())
+            # A not_after word after "I" is the writer's own: "I think I'm going to hurt her",
+            # "I told them I hit her".
+            before = {
+                words[i]
+                for i in range(max(0, len(words) - NOT_AFTER_WORDS), len(words))
+                if not (i and words[i - 1] in FIRST_PERSON)
+            }
+            if not self.not_after.get(name, set()) & before:
                 return found
         return None

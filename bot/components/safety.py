@@ -7,7 +7,9 @@ if another intent ranks first on its own. A long post is also judged passage by 
 (TextIntentClassifier's passage rankings): one passage whose emergency intents hold at least
 `passage_mass` is enough. The classifier's second reading, danger now or not, counts as well:
 at least `danger_probability` for the whole message, or `passage_danger_probability` for one
-passage.
+passage. The second reading alone does not overrule a sure reading of a message that asks
+nothing about danger (`calm_intents`: "hey is this thing on" read as a greeting, "wipe all this
+please" as a request to erase): it was trained against danger, not against a hello.
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ class SafetyEscalation(GraphComponent):
             "passage_mass": 0.8,
             "danger_probability": NEVER,
             "passage_danger_probability": NEVER,
+            "calm_intents": {},
         }
 
     def __init__(self, config: dict[str, Any]) -> None:
@@ -61,6 +64,8 @@ class SafetyEscalation(GraphComponent):
         self.passage_mass = float(config["passage_mass"])
         self.probability = float(config["danger_probability"])
         self.passage_probability = float(config["passage_danger_probability"])
+        # intent → the confidence from which the second reading alone does not overrule it.
+        self.calm = {name: float(at) for name, at in (config["calm_intents"] or {}).items()}
 
     @classmethod
     def create(
@@ -87,12 +92,15 @@ class SafetyEscalation(GraphComponent):
         # "own behaviour" on to it): the readings below decide it, so that the fallback
         # does not take it for a message it did not follow.
         passages = message.get(PASSAGES) or []
+        calm = (top.get(PREDICTED_CONFIDENCE_KEY) or 0.0) >= self.calm.get(
+            top.get(INTENT_NAME_KEY), NEVER
+        )
         readings = [
             (
                 message.get(INTENT_RANKING_KEY) or [],
                 self.mass,
                 message.get(DANGER) or 0.0,
-                self.probability,
+                NEVER if calm else self.probability,
             )
         ] + [
             (ranking, self.passage_mass, danger, self.passage_probability)

@@ -108,6 +108,26 @@ def test_one_passage_sure_of_danger_is_enough(passage_danger: float, escalates: 
 SECOND_READING = ESCALATION | {"danger_probability": 0.7, "passage_danger_probability": 0.95}
 
 
+@pytest.mark.parametrize(
+    ("ranking", "escalates"),
+    [
+        # A sure greeting is not overruled by the second reading alone.
+        ([("greet", 0.8), ("danger_now", 0.06), ("chitchat", 0.14)], False),
+        # A less sure one is.
+        ([("greet", 0.5), ("danger_now", 0.06), ("chitchat", 0.44)], True),
+        # Nor does a sure greeting hide danger the intents themselves hold.
+        ([("greet", 0.6), ("danger_now", 0.4)], True),
+    ],
+)
+def test_a_sure_calm_reading_needs_more_than_the_second_reading(
+    ranking: list[tuple[str, float]], escalates: bool
+) -> None:
+    message = _message(ranking, [])
+    message.set(DANGER, 0.8)
+    SafetyEscalation(SECOND_READING | {"calm_intents": {"greet": 0.6}}).process([message])
+    assert (message.get(INTENT)["name"] == "danger_now") is escalates
+
+
 @pytest.mark.parametrize(("probability", "escalates"), [(0.75, True), (0.65, False)])
 def test_the_second_reading_alone_can_find_danger(probability: float, escalates: bool) -> None:
     # "he's here": the intents read it as safe_now, the danger-or-not reading as danger.
@@ -173,7 +193,10 @@ def _audience(
     SafetyEscalation(ESCALATION | {"emergency_intents": ["danger_now"]}).process([message])
     AudienceResolver(
         {
-            "partner_words": {"woman": ["husband", "boyfriend", "hubby", "bf"], "man": ["wife"]},
+            "partner_words": {
+                "woman": ["husband", "boyfriend", "hubby", "bf", "dh"],
+                "man": ["wife"],
+            },
             "other_people_words": ["friend", "woman", "mum"],
         }
     ).process([message])
@@ -229,6 +252,22 @@ def test_a_long_post_needs_more_to_be_read_as_someone_who_hurts_others(
         ("my boss's husband is here", None),
         ("me and the kids need out, hubby's at the pub", "woman"),
         ("her hubby is at the door", None),
+        # A partner word that starts a sentence, not only the message.
+        ("been together six years. husband drinks and hits me", "woman"),
+        ("TL;DR: Boyfriend throws things at me", "woman"),
+        ("my mate came round. her husband is vile", None),
+        # The other parent of the writer's children.
+        ("my kids dad hit me again", "woman"),
+        ("the baby's mother is hitting me", "man"),
+        ("my friend's kids dad hits her", None),
+        # A sex given in brackets after a partner word says it outright.
+        ("my partner (m27) shouts at me", "woman"),
+        ("wife [30F] threw a plate", "man"),
+        ("my partner is 27 and shouts", None),
+        # Possessive without the apostrophe, and forum shorthand.
+        ("my husbands never been this bad", "woman"),
+        ("DH checks my phone every night", "woman"),
+        ("her DH checks my phone", None),
     ],
 )
 def test_the_writers_own_partner_with_words_between(text: str, audience: str | None) -> None:
@@ -276,6 +315,16 @@ def test_an_lgbt_tag_needs_a_word_that_says_so(
     text: str, cues: list[tuple[str, str, str]], audience: str | None
 ) -> None:
     assert _audience(text, ABUSE, cues) == audience
+
+
+def test_a_someone_else_tag_on_words_that_say_lgbt_is_the_writer() -> None:
+    text = "bi woman married to a woman, she has a knife"
+    cues = [("friend_family", "bi woman married", TAGGER)]
+    # Danger now: the writer's own story is not known, so only the words can tell.
+    assert _audience(text, [("danger_now", 0.9), ("abuse_recent", 0.1)], cues) is None
+    cues = [("friend_family", "my mate is a woman", TAGGER)]
+    text = "my mate is a woman and she has a knife"
+    assert _audience(text, [("danger_now", 0.9), ("abuse_recent", 0.1)], cues) == "friend_family"
 
 
 @pytest.mark.parametrize(
@@ -360,6 +409,10 @@ def test_the_entity_tagger_is_loaded_as_trained_not_fitted_again(tmp_path, monke
         ("she says i hit her. the truth is i hit her first", True),
         # A word from the list in another sentence does not count.
         ("he said sorry. i hit her", True),
+        # Nor one the writer says of themselves.
+        ("i said i hit her and i meant it", True),
+        ("i told them i hit her", True),
+        ("she told them i hit her", False),
     ],
 )
 def test_a_cue_does_not_count_just_after_reported_speech(text: str, cued: bool) -> None:
@@ -368,7 +421,7 @@ def test_a_cue_does_not_count_just_after_reported_speech(text: str, cued: bool) 
     resolver = CueResolver(
         {
             "cues": {"cue_perpetrator": {"perpetrator": "perpetrator"}},
-            "not_after": {"cue_perpetrator": ["says", "tell", "said"]},
+            "not_after": {"cue_perpetrator": ["says", "tell", "said", "told"]},
         },
         None,  # type: ignore[arg-type]
         None,  # type: ignore[arg-type]
