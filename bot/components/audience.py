@@ -150,9 +150,10 @@ class AudienceResolver(GraphComponent):
             # Split into words once: every reading below looks at them.
             text = (message.get(TEXT) or "").lower()
             found = list(WORD.finditer(text))
-            words = [w.group() for w in found]
+            read = Words(text, found)
+            words = read.words
             described = self._self_described(message, [w.start() for w in found])
-            guesses = self._partner_guess(message, Words(text, found), described)
+            guesses = self._partner_guess(message, read, described)
             guesses |= self._someone_else(message, words)
             long_post = len(words) > self.long_words
             audience = resolve(message, guesses, self._trusted, long_post)
