@@ -31,7 +31,8 @@ PATTERNS_FILE = "cues.json"
 NOT_AFTER_WORDS = 2
 SENTENCE_END = re.compile(r"[.!?\n]")
 WORD = re.compile(r"[\w'’]+")
-FIRST_PERSON = {"i", "i've", "i’ve", "i'd", "i’d"}
+# The writer as subject; audience.py's FIRST_PERSON is a different list (partner words).
+WRITER = {"i", "i've", "i’ve", "i'd", "i’d"}
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=True)
@@ -145,7 +146,7 @@ class CueResolver(GraphComponent):
             before = {
                 words[i]
                 for i in range(max(0, len(words) - NOT_AFTER_WORDS), len(words))
-                if not (i and words[i - 1] in FIRST_PERSON)
+                if not (i and words[i - 1] in WRITER)
             }
             if not self.not_after.get(name, set()) & before:
                 return found
