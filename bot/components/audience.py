@@ -153,8 +153,12 @@ class AudienceResolver(GraphComponent):
             read = Words(text, found)
             words = read.words
             described = self._self_described(message, [w.start() for w in found])
-            guesses = self._partner_guess(message, read, described)
-            guesses |= self._someone_else(message, words)
+            partners = self._partners(read, described)
+            about_writer = (message.get(INTENT) or {}).get(INTENT_NAME_KEY) in ABOUT_THE_WRITER
+            guesses = partners - {""} if about_writer else set()
+            # A writer who names their own partner or says who they are tells their own story:
+            # "her dad" there is the partner's father, not someone the writer is worried about.
+            guesses |= self._someone_else(message, words, bool(partners or described))
             long_post = len(words) > self.long_words
             audience = resolve(message, guesses, self._trusted, long_post)
             if audience:
@@ -185,17 +189,16 @@ class AudienceResolver(GraphComponent):
                 inside |= {i for i, at in enumerate(starts) if start <= at < end}
         return inside
 
-    def _partner_guess(self, message: Message, words: Words, described: set[int]) -> set[str]:
+    def _partners(self, words: Words, described: set[int]) -> set[str]:
         """'my hubby', 'the missus', 'wife's got a knife', 'my abusive husband', 'my kids' dad',
-        'my partner (m27)': the writer's own partner.
+        'my partner (m27)': the audiences the writer's own partner suggests ("" for a partner
+        word that says no sex, such as "my partner").
 
-        Only for a message about harm to the writer, and only "my ...", "the missus" or a
-        partner word that starts a sentence: in "my sister's husband" or "Kayleigh's fella"
-        the partner is someone else's. Not a word by which the writer describes themselves
-        (`described`). A partner's sex given in brackets, as forum posts give it ("my partner
-        [M27]", "Fiance (f)"), says it outright and wins over the word's own reading."""
-        if (message.get(INTENT) or {}).get(INTENT_NAME_KEY) not in ABOUT_THE_WRITER:
-            return set()
+        Only "my ...", "the missus" or a partner word that starts a sentence: in "my sister's
+        husband" or "Kayleigh's fella" the partner is someone else's. Not a word by which the
+        writer describes themselves (`described`). A partner's sex given in brackets, as forum
+        posts give it ("my partner [M27]", "Fiance (f)"), says it outright and wins over the
+        word's own reading. The caller uses these only for a message about harm to the writer."""
         guesses = set()
         for i, word in enumerate(words.words):
             if i in described:
@@ -216,20 +219,23 @@ class AudienceResolver(GraphComponent):
             tagged = words.bracketed_sex(i + 1)
             if tagged:
                 guesses.add(tagged)
-            elif word in self.partner_words:
-                guesses.add(self.partner_words[word])
+            else:
+                guesses.add(self.partner_words.get(word, ""))
         return guesses
 
-    def _someone_else(self, message: Message, words: list[str]) -> set[str]:
+    def _someone_else(self, message: Message, words: list[str], own_story: bool) -> set[str]:
         """A worried friend's long post spreads the classifier's confidence thin, below
         INTENT_CONFIDENCE. When worry about someone is still the top reading and the message
-        names who ("my sister", "a colleague"), the two together are enough."""
+        names who ("my sister", "a colleague"), the two together are enough. In the writer's
+        own story (`own_story`: they name their own partner or say who they are) "her mum" and
+        "his sister" are the partner's family, and only "my sister" names someone else."""
         if "worried_about_someone" not in situations(message):
             return set()
+        whose = SOMEONE_ELSES - {"her", "his"} if own_story else SOMEONE_ELSES
         named = any(
             word in self.other_people_words
             and i
-            and words[i - 1] in SOMEONE_ELSES
+            and words[i - 1] in whose
             # "I'm a woman", "as a man": the writer, not someone else.
             and not (words[i - 1] == "a" and i > 1 and words[i - 2] in {"im", "m", "am", "as"})
             for i, word in enumerate(words)
@@ -258,7 +264,7 @@ class AudienceResolver(GraphComponent):
         words = WORD.findall(str(entity.get("value") or "").lower())
         if name in SELF and self.partner_words.keys() & set(words):
             # "my fella" tagged `man` or `lgbt`: a partner's role is read one way, by
-            # partner_words, weighed with what the writer says of themselves (_partner_guess):
+            # partner_words, weighed with what the writer says of themselves (_partners):
             # "my boyfriend" and "I'm a lad" together still read as LGBT+.
             return False
         if name in ("man", "woman") and intent != "inform_audience" and not GENDERED & set(words):

@@ -29,7 +29,9 @@ PATTERNS_FILE = "cues.json"
 # How many words before a match `not_after` looks at: "she says i hit her", "she'll tell
 # everyone i hit her", "told the police i hit her".
 NOT_AFTER_WORDS = 2
-SENTENCE_END = re.compile(r"[.!?\n]")
+# Reported speech ends with its clause: in "the worst thing I could say, and I've pushed her"
+# "say" does not reach "pushed her".
+CLAUSE_END = re.compile(r"[.!?,;\n]")
 WORD = re.compile(r"[\w'’]+")
 # The writer as subject; audience.py's FIRST_PERSON is a different list (partner words).
 WRITER = {"i", "i've", "i’ve", "i'd", "i’d"}
@@ -40,7 +42,7 @@ class CueResolver(GraphComponent):
     """`cues`: table or regex name → the entities a match sets, in priority order (the first
     match sets an entity), e.g. {topic_sexual_violence: {topic: sexual_violence}}.
     `not_after`: table or regex name → words that, among the `NOT_AFTER_WORDS` words before a
-    match in its sentence, make it not count ("she'll tell everyone I hit her" is not the
+    match in its clause, make it not count ("she'll tell everyone I hit her" is not the
     writer saying what they did)."""
 
     @staticmethod
@@ -139,7 +141,7 @@ class CueResolver(GraphComponent):
         """The first match of a cue that does not come just after one of its `not_after` words."""
         matcher = self._compiled.get(name)
         for found in matcher.finditer(text) if matcher is not None else ():
-            sentence = SENTENCE_END.split(text[: found.start()])[-1]
+            sentence = CLAUSE_END.split(text[: found.start()])[-1]
             words = WORD.findall(sentence.lower())
             # A not_after word after "I" is the writer's own: "I think I'm going to hurt her",
             # "I told them I hit her".
