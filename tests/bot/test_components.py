@@ -452,3 +452,107 @@ def test_someone_named_in_the_writers_own_story(
     # Without saying who they are, the person named may be the one the help is for.
     text = "my mum has fled and needs a bed tonight"
     assert _audience(text, ranking, [("friend_family", "my mum", TAGGER)]) == "friend_family"
+
+
+@pytest.mark.parametrize(
+    ("text", "audience"),
+    [
+        # The writer names their own partner: "her mum" is the partner's mother.
+        ("my wife's family are worried and her mum keeps ringing me", None),
+        ("my partner says i should leave him, his mum agrees", None),
+        # Only "my mum" names someone else in the writer's own story.
+        ("my wife's family are worried and my mum keeps ringing me", "friend_family"),
+        # No partner of the writer's: "her mum" is someone the writer writes about.
+        ("im worried, her mum keeps hitting her", "friend_family"),
+    ],
+)
+def test_the_partners_family_in_the_writers_own_story(text: str, audience: str | None) -> None:
+    # Worry about someone is the top reading, but not sure enough to name the audience itself.
+    ranking = [("worried_about_someone", 0.45), ("abuse_ongoing", 0.4), ("ask_help", 0.15)]
+    cues = [("man", "my wife", TAGGER)] if "my wife" in text else []
+    assert _audience(text, ranking, cues) == audience
+
+
+def test_reported_speech_ends_with_its_clause() -> None:
+    from components.cues import CueResolver
+
+    resolver = CueResolver(
+        {
+            "cues": {"cue_perpetrator": {"perpetrator": "perpetrator"}},
+            "not_after": {"cue_perpetrator": ["say"]},
+        },
+        None,  # type: ignore[arg-type]
+        None,  # type: ignore[arg-type]
+        {"cue_perpetrator": [r"\b(?:pushed her)\b"]},
+    )
+    found = []
+    for text in ("the worst thing I could say, and I've pushed her", "they all say pushed her"):
+        message = Message(data={"text": text})
+        resolver.process([message])
+        found.append([e["entity"] for e in message.get(ENTITIES, [])])
+    assert found == [["perpetrator"], []]
+
+
+@pytest.fixture(scope="module")
+def project_cues(tmp_path_factory):  # type: ignore[no-untyped-def]
+    """CueResolver trained as `make train` trains it: config.yml's settings, data/nlu's patterns."""
+    from pathlib import Path
+
+    from components.cues import CueResolver
+    from rasa.engine.graph import ExecutionContext
+    from rasa.engine.storage.local_model_storage import LocalModelStorage
+    from rasa.engine.storage.resource import Resource
+    from rasa.shared.nlu.training_data.loading import load_data
+    from rasa.shared.utils.io import read_yaml_file
+
+    root = Path(__file__).resolve().parents[2]
+    pipeline = read_yaml_file(root / "bot" / "config.yml")["pipeline"]
+    config = next(c for c in pipeline if c["name"].endswith("CueResolver"))
+    storage = LocalModelStorage(tmp_path_factory.mktemp("cues"))
+    resource = Resource("cues")
+    context = ExecutionContext(graph_schema=None, model_id="m")  # type: ignore[arg-type]
+    resolver = CueResolver.create(config, storage, resource, context)
+    resolver.train(load_data(str(root / "data" / "nlu")))
+    return CueResolver.load(config, storage, resource, context)
+
+
+@pytest.mark.parametrize(
+    ("text", "cue"),
+    [
+        ("i think i'm being controlling with my girlfriend and i hate it", "perpetrator"),
+        ("i know i've been abusive to him for years", "perpetrator"),
+        # What the writer does, said in the first person.
+        ("i smashed her phone on sunday and she's gone to her mums", "perpetrator"),
+        ("i monitor what she spends and i read her emails", "perpetrator"),
+        ("i make her send me pics of where she is", "perpetrator"),
+        ("same as last time when i put her against the wall", "perpetrator"),
+        ("i've already thrown a glass at my husband", "perpetrator"),
+        # The same acts done to the writer, or the writer keeping safe.
+        ("he smashed my phone and made me send him pics", None),
+        ("i hid his car keys so he couldn't drive drunk", None),
+        # LGBT+, said in passing.
+        ("i'm a 45 year old trans woman and my partner hits me", "lgbt"),
+        ("me and my wife are both women and she checks my phone", "lgbt"),
+        ("civil partnership, both men, together ten years", "lgbt"),
+        ("i'm not out to my family and he uses that", "lgbt"),
+        ("he says he'll out me to my dad", "lgbt"),
+        ("i came out at 47 and met him online", "lgbt"),
+        ("my husband and i are both retired now", None),
+        # Two daughters are not a same-sex couple.
+        ("i'm 38 with two girls and he keeps the bank card", None),
+        # A childhood memory is not worry about a relative now.
+        ("i grew up with my dad hitting my mum and now my husband does it to me", None),
+        ("my dad hit my mum when i was little, now it's me", None),
+        ("my dad hit my mum last night and she won't call anyone", "friend_family"),
+        # An age-sex tag that opens a post, and one that says LGBT+.
+        ("(29m, married) my wife controls every penny", "man"),
+        ("me (30, nb) and my partner have been together 4 years", "lgbt"),
+        ("i (25, bi) live with my girlfriend", "lgbt"),
+    ],
+)
+def test_the_projects_audience_cues(project_cues, text: str, cue: str | None) -> None:  # type: ignore[no-untyped-def]
+    message = Message(data={"text": text})
+    project_cues.process([message])
+    audiences = {"perpetrator", "friend_family", "lgbt", "man", "woman", "forced_marriage"}
+    found = [e["entity"] for e in message.get(ENTITIES, []) if e["entity"] in audiences]
+    assert found == ([cue] if cue else [])
