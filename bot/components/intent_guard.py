@@ -4,6 +4,12 @@ Answering a person who is being hurt as if they were the one hurting ("Thank you
 Wanting to change matters...") is the judgement Signpost must never make. So an intent listed in
 `min_confidence` stands only at or above its threshold; below it, the next most likely intent that
 is not so guarded is taken instead, with its own confidence, and the fallback still applies.
+
+`not_when_harmed` goes further for a long post that tells both sides: a message in which the
+writer says what is done to them ("she throws things at me", "he hits me", an entity `harmed`
+from components/cues.py) is not answered by an intent listed there unless the message also has
+the entity that intent names, said in the first person ("I pushed her": `perpetrator`). A
+writer hurt by a partner who asks "is it me?" is a person being hurt.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import (
+    ENTITIES,
     INTENT,
     INTENT_NAME_KEY,
     INTENT_RANKING_KEY,
@@ -27,10 +34,12 @@ from rasa.shared.nlu.training_data.message import Message
 class IntentGuard(GraphComponent):
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        return {"min_confidence": {}}
+        return {"min_confidence": {}, "not_when_harmed": {}}
 
     def __init__(self, config: dict[str, Any]) -> None:
         self.minimum = {k: float(v) for k, v in (config.get("min_confidence") or {}).items()}
+        # intent → the entity that keeps it standing when the writer is also harmed.
+        self.unless: dict[str, str] = dict(config.get("not_when_harmed") or {})
 
     @classmethod
     def create(
@@ -46,12 +55,14 @@ class IntentGuard(GraphComponent):
         for message in messages:
             top = message.get(INTENT) or {}
             name = top.get(INTENT_NAME_KEY)
-            if name not in self.minimum:
+            if name not in self.minimum and name not in self.unless:
                 continue
-            if (top.get(PREDICTED_CONFIDENCE_KEY) or 0.0) >= self.minimum[name]:
+            sure = (top.get(PREDICTED_CONFIDENCE_KEY) or 0.0) >= self.minimum.get(name, 0.0)
+            if sure and not self._harmed(message, str(name)):
                 continue
+            guarded = self.minimum.keys() | self.unless.keys()
             ranking = message.get(INTENT_RANKING_KEY) or []
-            instead = next((r for r in ranking if r.get(INTENT_NAME_KEY) not in self.minimum), None)
+            instead = next((r for r in ranking if r.get(INTENT_NAME_KEY) not in guarded), None)
             if instead is not None:
                 message.set(
                     INTENT,
@@ -62,3 +73,14 @@ class IntentGuard(GraphComponent):
                     add_to_output=True,
                 )
         return messages
+
+    def _harmed(self, message: Message, intent: str) -> bool:
+        """Whether the writer says what is done to them, and not what they did themselves."""
+        if intent not in self.unless:
+            return False
+        found = {e.get("entity") for e in message.get(ENTITIES, [])}
+        return HARMED in found and self.unless[intent] not in found
+
+
+# The entity components/cues.py sets for "she hits me", "he threw a plate at me".
+HARMED = "harmed"

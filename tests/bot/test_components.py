@@ -531,7 +531,7 @@ def project_cues(tmp_path_factory):  # type: ignore[no-untyped-def]
         ("he smashed my phone and made me send him pics", None),
         ("i hid his car keys so he couldn't drive drunk", None),
         # LGBT+, said in passing.
-        ("i'm a 45 year old trans woman and my partner hits me", "lgbt"),
+        ("i'm a 45 year old trans woman and my partner controls me", "lgbt"),
         ("me and my wife are both women and she checks my phone", "lgbt"),
         ("civil partnership, both men, together ten years", "lgbt"),
         ("i'm not out to my family and he uses that", "lgbt"),
@@ -540,6 +540,11 @@ def project_cues(tmp_path_factory):  # type: ignore[no-untyped-def]
         ("my husband and i are both retired now", None),
         # Two daughters are not a same-sex couple.
         ("i'm 38 with two girls and he keeps the bank card", None),
+        # What a partner does to the writer.
+        ("she throws things at me when she's had a drink", "harmed"),
+        ("my wife has always slapped me", "harmed"),
+        ("he's been violent towards me for years", "harmed"),
+        ("he has never hit me but he controls the money", None),
         # A childhood memory is not worry about a relative now.
         ("i grew up with my dad hitting my mum and now my husband does it to me", None),
         ("my dad hit my mum when i was little, now it's me", None),
@@ -553,6 +558,42 @@ def project_cues(tmp_path_factory):  # type: ignore[no-untyped-def]
 def test_the_projects_audience_cues(project_cues, text: str, cue: str | None) -> None:  # type: ignore[no-untyped-def]
     message = Message(data={"text": text})
     project_cues.process([message])
-    audiences = {"perpetrator", "friend_family", "lgbt", "man", "woman", "forced_marriage"}
-    found = [e["entity"] for e in message.get(ENTITIES, []) if e["entity"] in audiences]
+    cues = {"perpetrator", "friend_family", "lgbt", "man", "woman", "forced_marriage", "harmed"}
+    found = [e["entity"] for e in message.get(ENTITIES, []) if e["entity"] in cues]
     assert found == ([cue] if cue else [])
+
+
+@pytest.mark.parametrize(
+    ("ranking", "entities", "intent"),
+    [
+        # Sure, and nothing says the writer is harmed: it stands.
+        ([("own_behaviour", 0.85), ("abuse_ongoing", 0.15)], [], "own_behaviour"),
+        # Not sure enough.
+        ([("own_behaviour", 0.55), ("abuse_ongoing", 0.45)], [], "abuse_ongoing"),
+        # Sure, but the writer says what is done to them: the next reading.
+        ([("own_behaviour", 0.85), ("abuse_ongoing", 0.15)], ["harmed"], "abuse_ongoing"),
+        # ... unless they also say what they did.
+        (
+            [("own_behaviour", 0.85), ("abuse_ongoing", 0.15)],
+            ["harmed", "perpetrator"],
+            "own_behaviour",
+        ),
+        # Other intents are left as they are.
+        ([("abuse_recent", 0.85), ("own_behaviour", 0.15)], ["harmed"], "abuse_recent"),
+    ],
+)
+def test_own_behaviour_needs_to_be_sure_and_not_told_by_someone_harmed(
+    ranking: list[tuple[str, float]], entities: list[str], intent: str
+) -> None:
+    from components.intent_guard import IntentGuard
+
+    message = _message(ranking, [])
+    message.set(ENTITIES, [{"entity": e, "value": e, "start": 0, "end": 0} for e in entities])
+    guard = IntentGuard(
+        {
+            "min_confidence": {"own_behaviour": 0.6},
+            "not_when_harmed": {"own_behaviour": "perpetrator"},
+        }
+    )
+    guard.process([message])
+    assert message.get(INTENT)["name"] == intent
