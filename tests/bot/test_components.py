@@ -545,6 +545,10 @@ def project_cues(tmp_path_factory):  # type: ignore[no-untyped-def]
         ("my wife has always slapped me", "harmed"),
         ("he's been violent towards me for years", "harmed"),
         ("he has never hit me but he controls the money", None),
+        # Someone else's partner hurting them.
+        ("she turned up at mine, her partner threw her out after a row", "friend_family"),
+        ("his wife has been hitting him for years", "friend_family"),
+        ("her ex was nice to her at first", None),
         # A childhood memory is not worry about a relative now.
         ("i grew up with my dad hitting my mum and now my husband does it to me", None),
         ("my dad hit my mum when i was little, now it's me", None),
