@@ -78,9 +78,12 @@ class IntentGuard(GraphComponent):
         """Whether the writer says what is done to them, and not what they did themselves."""
         if intent not in self.unless:
             return False
-        found = {e.get("entity") for e in message.get(ENTITIES, [])}
+        # Only the cues matched as written (components/cues.py): the tagger also tags "I'd hit
+        # her" in "she'd tell everyone I'd hit her".
+        found = {e.get("entity") for e in message.get(ENTITIES, []) if e.get("extractor") == CUES}
         return HARMED in found and self.unless[intent] not in found
 
 
 # The entity components/cues.py sets for "she hits me", "he threw a plate at me".
 HARMED = "harmed"
+CUES = "CueResolver"

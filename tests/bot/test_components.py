@@ -549,6 +549,17 @@ def project_cues(tmp_path_factory):  # type: ignore[no-untyped-def]
         ("she turned up at mine, her partner threw her out after a row", "friend_family"),
         ("his wife has been hitting him for years", "friend_family"),
         ("her ex was nice to her at first", None),
+        ("she drinks and she's someone else. pushes me, breaks things", "harmed"),
+        ("she said she'd tell everyone i'd hit her if i left", "harmed"),
+        ("shell kill herself if i go to uni", "harmed"),
+        ("if i move out he's going to kill himself", "harmed"),
+        ("i tell her what to wear and who she can talk to", "perpetrator"),
+        ("says her partner kicked them out and threatened her", "friend_family"),
+        ("he ended up with stitches because i pushed him", "perpetrator"),
+        ("i have pushed her a few times when we were younger", "perpetrator"),
+        ("my ex got a non-mol against me last month", "perpetrator"),
+        ("she got a restraining order against me on lies", None),
+        ("he's got a false non-mol against me", None),
         # A childhood memory is not worry about a relative now.
         ("i grew up with my dad hitting my mum and now my husband does it to me", None),
         ("my dad hit my mum when i was little, now it's me", None),
@@ -582,6 +593,13 @@ def test_the_projects_audience_cues(project_cues, text: str, cue: str | None) ->
             ["harmed", "perpetrator"],
             "own_behaviour",
         ),
+        # The tagger's "perpetrator" on "she'd tell everyone I'd hit her" is not the writer's
+        # own word.
+        (
+            [("own_behaviour", 0.85), ("abuse_ongoing", 0.15)],
+            ["harmed", "tagged:perpetrator"],
+            "abuse_ongoing",
+        ),
         # Other intents are left as they are.
         ([("abuse_recent", 0.85), ("own_behaviour", 0.15)], ["harmed"], "abuse_recent"),
     ],
@@ -592,7 +610,20 @@ def test_own_behaviour_needs_to_be_sure_and_not_told_by_someone_harmed(
     from components.intent_guard import IntentGuard
 
     message = _message(ranking, [])
-    message.set(ENTITIES, [{"entity": e, "value": e, "start": 0, "end": 0} for e in entities])
+    message.set(
+        ENTITIES,
+        [
+            # "tagged:" marks a tag from the entity tagger; the rest are matched cues.
+            {
+                "entity": e.removeprefix("tagged:"),
+                "value": e,
+                "start": 0,
+                "end": 0,
+                "extractor": TAGGER if e.startswith("tagged:") else CUES,
+            }
+            for e in entities
+        ],
+    )
     guard = IntentGuard(
         {
             "min_confidence": {"own_behaviour": 0.6},
