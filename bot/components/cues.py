@@ -29,8 +29,8 @@ PATTERNS_FILE = "cues.json"
 # How many words before a match `not_after` looks at: "she says i hit her", "she'll tell
 # everyone i hit her", "told the police i hit her".
 NOT_AFTER_WORDS = 2
-# Reported speech ends with its clause: in "the worst thing I could say, and I've pushed her"
-# "say" does not reach "pushed her".
+# Reported speech ends with its clause: in "whatever people say, I pushed her" "say" does not
+# reach "pushed her".
 CLAUSE_END = re.compile(r"[.!?,;\n]")
 WORD = re.compile(r"[\w'’]+")
 # The writer as subject; audience.py's FIRST_PERSON is a different list (partner words).

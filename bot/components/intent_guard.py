@@ -5,7 +5,7 @@ Wanting to change matters...") is the judgement Signpost must never make. So an 
 `min_confidence` stands only at or above its threshold; below it, the next most likely intent that
 is not so guarded is taken instead, with its own confidence, and the fallback still applies.
 
-`not_when_harmed` goes further for a long post that tells both sides: a message in which the
+`not_when_harmed` goes further for a message that tells both sides: one in which the
 writer says what is done to them ("she throws things at me", "he hits me", an entity `harmed`
 from components/cues.py) is not answered by an intent listed there unless the message also has
 the entity that intent names, said in the first person ("I pushed her": `perpetrator`). A
@@ -28,6 +28,8 @@ from rasa.shared.nlu.constants import (
     PREDICTED_CONFIDENCE_KEY,
 )
 from rasa.shared.nlu.training_data.message import Message
+
+from components.cues import CueResolver
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
@@ -80,10 +82,13 @@ class IntentGuard(GraphComponent):
             return False
         # Only the cues matched as written (components/cues.py): the tagger also tags "I'd hit
         # her" in "she'd tell everyone I'd hit her".
-        found = {e.get("entity") for e in message.get(ENTITIES, []) if e.get("extractor") == CUES}
+        found = {
+            e.get("entity")
+            for e in message.get(ENTITIES, [])
+            if e.get("extractor") == CueResolver.__name__
+        }
         return HARMED in found and self.unless[intent] not in found
 
 
 # The entity components/cues.py sets for "she hits me", "he threw a plate at me".
 HARMED = "harmed"
-CUES = "CueResolver"
