@@ -228,11 +228,13 @@ class AudienceResolver(GraphComponent):
         INTENT_CONFIDENCE. When worry about someone is still the top reading and the message
         names who ("my sister", "a colleague"), the two together are enough. In the writer's
         own story (`own_story`: they name their own partner or say who they are) "her mum" and
-        "his sister" are the partner's family, and only "my sister" names someone else."""
+        "his sister" are the partner's family, and only "my sister" names someone else; a
+        writer who does not tell their own story may name them as "the lady upstairs"."""
         if "worried_about_someone" not in situations(message):
             return set()
-        whose = SOMEONE_ELSES - {"her", "his"} if own_story else SOMEONE_ELSES
-        named = any(
+        whose = SOMEONE_ELSES - {"her", "his"} if own_story else SOMEONE_ELSES | {"the"}
+        # Neighbours are rarely named with "my": "the couple next door", "one of the mums".
+        named = (not own_story and _next_door(words)) or any(
             word in self.other_people_words
             and i
             and words[i - 1] in whose
@@ -386,6 +388,10 @@ def _nobody_elses(before: list[str]) -> bool:
 
 # Words before "sister", "colleague" that make them someone the writer is writing about.
 SOMEONE_ELSES = {"my", "our", "a", "her", "his"}
+
+
+def _next_door(words: list[str]) -> bool:
+    return any(a == "next" and b == "door" for a, b in zip(words, words[1:], strict=False))
 
 
 def resolve(

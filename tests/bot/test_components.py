@@ -464,6 +464,11 @@ def test_someone_named_in_the_writers_own_story(
         ("my wife's family are worried and my mum keeps ringing me", "friend_family"),
         # No partner of the writer's: "her mum" is someone the writer writes about.
         ("im worried, her mum keeps hitting her", "friend_family"),
+        # Nor "the woman" or whoever lives next door; in the writer's own story they are not.
+        ("the woman at the school gate has bruises again", "friend_family"),
+        ("the couple next door are at it again, he was hitting her", "friend_family"),
+        ("my wife's family are worried, she says the woman upstairs heard", None),
+        ("my wife shouts so loud the people next door complained", None),
     ],
 )
 def test_the_partners_family_in_the_writers_own_story(text: str, audience: str | None) -> None:
@@ -568,6 +573,9 @@ def project_cues(tmp_path_factory):  # type: ignore[no-untyped-def]
         ("(29m, married) my wife controls every penny", "man"),
         ("me (30, nb) and my partner have been together 4 years", "lgbt"),
         ("i (25, bi) live with my girlfriend", "lgbt"),
+        # A marriage's name, however it is spelt.
+        ("they are planning my nikkah for the summer", "forced_marriage"),
+        ("my nikah is booked and i never said yes", "forced_marriage"),
     ],
 )
 def test_the_projects_audience_cues(project_cues, text: str, cue: str | None) -> None:  # type: ignore[no-untyped-def]
