@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from itertools import pairwise
 from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -391,7 +392,7 @@ SOMEONE_ELSES = {"my", "our", "a", "her", "his"}
 
 
 def _next_door(words: list[str]) -> bool:
-    return any(a == "next" and b == "door" for a, b in zip(words, words[1:], strict=False))
+    return ("next", "door") in pairwise(words)
 
 
 def resolve(
