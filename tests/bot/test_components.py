@@ -246,6 +246,7 @@ def test_a_long_post_needs_more_to_be_read_as_someone_who_hurts_others(
         ("my husband is hitting me", "woman"),
         ("my abusive soon to be ex husband is here", "woman"),
         ("my 40 year old boyfriend has a knife", "woman"),
+        ("he was my first proper boyfriend and he has a knife", "woman"),
         ("wife has got a knife", "man"),
         ("my sister's husband is hitting her", None),
         ("my mate and her boyfriend are fighting", None),
