@@ -309,8 +309,8 @@ DESCRIBING = set(
     (
         "ex abusive violent controlling coercive manipulative possessive aggressive jealous angry "
         "drunk drunken nasty narcissistic narc toxic emotionally physically verbally financially "
-        "new current old former proper soon to be now own estranged separated live in common law long "
-        "term so called year years yr yo first second third"
+        "new current old former proper soon to be now own estranged separated live in common law "
+        "long term so called year years yr yo first second third"
     ).split()
 )
 DESCRIBING_MAX = 5
