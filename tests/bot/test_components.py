@@ -574,6 +574,9 @@ def project_cues(tmp_path_factory):  # type: ignore[no-untyped-def]
         ("(29m, married) my wife controls every penny", "man"),
         ("me (30, nb) and my partner have been together 4 years", "lgbt"),
         ("i (25, bi) live with my girlfriend", "lgbt"),
+        # Who the writer is, said with a word between: "as a new mum".
+        ("as a new mum i feel like im failing at everything", "woman"),
+        ("as a first-time dad i dont know who to ask", "man"),
         # A marriage's name, however it is spelt.
         ("they are planning my nikkah for the summer", "forced_marriage"),
         ("my nikah is booked and i never said yes", "forced_marriage"),
