@@ -7,13 +7,19 @@ if another intent ranks first on its own. A long post is also judged passage by 
 (TextIntentClassifier's passage rankings): one passage whose emergency intents hold at least
 `passage_mass` is enough. The classifier's second reading, danger now or not, counts as well:
 at least `danger_probability` for the whole message, or `passage_danger_probability` for one
-passage. The second reading alone does not overrule a sure reading of a message that asks
-nothing about danger (`calm_intents`: "hey is this thing on" read as a greeting, "wipe all this
-please" as a request to erase): it was trained against danger, not against a hello.
+passage. A shorter message is judged clause by clause the same way (`clause_mass`,
+`clause_danger_probability`): "he punched me on friday and hes doing it again now" reads as the
+recent abuse most of its words tell; a clause counts only when the second reading of the whole
+message leaves danger open (`clause_needs`). A situation in `soon_intents` (a forced marriage)
+is danger now when the message says it happens within hours (`soon_pattern`: at the airport,
+tonight, in 2 hours). The second reading alone does not overrule a sure reading of a message
+that asks nothing about danger (`calm_intents`: "hey is this thing on" read as a greeting, "wipe
+all this please" as a request to erase): it was trained against danger, not against a hello.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -25,10 +31,17 @@ from rasa.shared.nlu.constants import (
     INTENT_NAME_KEY,
     INTENT_RANKING_KEY,
     PREDICTED_CONFIDENCE_KEY,
+    TEXT,
 )
 from rasa.shared.nlu.training_data.message import Message
 
-from components.intent_classifier import DANGER, PASSAGE_DANGER, PASSAGES
+from components.intent_classifier import (
+    CLAUSE_DANGER,
+    CLAUSES,
+    DANGER,
+    PASSAGE_DANGER,
+    PASSAGES,
+)
 
 NEVER = 2.0  # a probability threshold that nothing reaches
 
@@ -51,7 +64,12 @@ class SafetyEscalation(GraphComponent):
             "passage_mass": 0.8,
             "danger_probability": NEVER,
             "passage_danger_probability": NEVER,
+            "clause_mass": NEVER,
+            "clause_danger_probability": NEVER,
+            "clause_needs": 0.0,
             "calm_intents": {},
+            "soon_intents": [],
+            "soon_pattern": None,
         }
 
     def __init__(self, config: dict[str, Any]) -> None:
@@ -64,8 +82,19 @@ class SafetyEscalation(GraphComponent):
         self.passage_mass = float(config["passage_mass"])
         self.probability = float(config["danger_probability"])
         self.passage_probability = float(config["passage_danger_probability"])
+        self.clause_mass = float(config["clause_mass"])
+        self.clause_probability = float(config["clause_danger_probability"])
+        # A clause read alone has lost its context ("ex used to hit me" out of "we split in
+        # 2022 but hes asking to get back together"): it counts only when the second reading of
+        # the whole message leaves danger at least this likely.
+        self.clause_needs = float(config["clause_needs"])
         # intent → the confidence from which the second reading alone does not overrule it.
         self.calm = {name: float(at) for name, at in (config["calm_intents"] or {}).items()}
+        # Situations that are danger now when the message says they happen within hours.
+        self.soon_intents = set(config["soon_intents"] or [])
+        self.soon = (
+            re.compile(config["soon_pattern"], re.IGNORECASE) if config["soon_pattern"] else None
+        )
 
     @classmethod
     def create(
@@ -91,7 +120,6 @@ class SafetyEscalation(GraphComponent):
         # An emergency intent can also be on top with little confidence (IntentGuard passed
         # "own behaviour" on to it): the readings below decide it, so that the fallback
         # does not take it for a message it did not follow.
-        passages = message.get(PASSAGES) or []
         calm = (top.get(PREDICTED_CONFIDENCE_KEY) or 0.0) >= self.calm.get(
             top.get(INTENT_NAME_KEY), NEVER
         )
@@ -102,12 +130,28 @@ class SafetyEscalation(GraphComponent):
                 message.get(DANGER) or 0.0,
                 NEVER if calm else self.probability,
             )
-        ] + [
-            (ranking, self.passage_mass, danger, self.passage_probability)
-            for ranking, danger in zip(
-                passages, message.get(PASSAGE_DANGER) or [0.0] * len(passages), strict=True
-            )
         ]
+        clauses_count = (message.get(DANGER) or 0.0) >= self.clause_needs
+        for parts, dangers, mass, probability in (
+            (PASSAGES, PASSAGE_DANGER, self.passage_mass, self.passage_probability),
+            (CLAUSES, CLAUSE_DANGER, self.clause_mass, self.clause_probability),
+        ):
+            if parts == CLAUSES and not clauses_count:
+                continue
+            rankings = message.get(parts) or []
+            readings += [
+                (ranking, mass, danger, probability)
+                for ranking, danger in zip(
+                    rankings, message.get(dangers) or [0.0] * len(rankings), strict=True
+                )
+            ]
+        if (
+            self.soon
+            and top.get(INTENT_NAME_KEY) in self.soon_intents
+            and self.soon.search(message.get(TEXT) or "")
+        ):
+            self._danger(message, self.first, top, is_danger, top.get(PREDICTED_CONFIDENCE_KEY))
+            return
         for ranking, needed, probability, probability_needed in readings:
             danger = [r for r in ranking if r.get(INTENT_NAME_KEY) in self.emergency]
             mass = sum(r.get(PREDICTED_CONFIDENCE_KEY) or 0.0 for r in danger)
@@ -118,16 +162,22 @@ class SafetyEscalation(GraphComponent):
                 name = chosen[INTENT_NAME_KEY]
             else:
                 name = self.first
-            if not is_danger:
-                message.set(BEFORE_ESCALATION, top)
-            # The confidence becomes how sure the readings are of danger, so the fallback does
-            # not undo it.
-            message.set(
-                INTENT,
-                {INTENT_NAME_KEY: name, PREDICTED_CONFIDENCE_KEY: max(mass, probability)},
-                add_to_output=True,
-            )
+            self._danger(message, name, top, is_danger, max(mass, probability))
             return
+
+    @staticmethod
+    def _danger(
+        message: Message, name: str | None, top: dict[str, Any], is_danger: bool, sure: Any
+    ) -> None:
+        if not is_danger:
+            message.set(BEFORE_ESCALATION, top)
+        # The confidence becomes how sure the readings are of danger, so the fallback does not
+        # undo it.
+        message.set(
+            INTENT,
+            {INTENT_NAME_KEY: name, PREDICTED_CONFIDENCE_KEY: sure or 0.0},
+            add_to_output=True,
+        )
 
     def _besides_danger(self, message: Message) -> None:
         if (message.get(INTENT) or {}).get(INTENT_NAME_KEY) not in self.emergency:

@@ -10,7 +10,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from components.audience import AudienceResolver
-from components.intent_classifier import DANGER, PASSAGE_DANGER, PASSAGES, windows
+from components.intent_classifier import (
+    CLAUSE_DANGER,
+    CLAUSES,
+    DANGER,
+    PASSAGE_DANGER,
+    PASSAGES,
+    clauses,
+    windows,
+)
 from components.minilm import MAX_TOKENS, load
 from components.safety import BEFORE_ESCALATION, BESIDES_DANGER, SafetyEscalation
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY
@@ -31,6 +39,29 @@ def test_windows_cover_every_word_with_half_overlap(count: int, size: int) -> No
     )
     # No window lies wholly inside the one before it (no wasted passage).
     assert all(b[1] > a[1] for a, b in zip(spans, spans[1:], strict=False))
+
+
+@pytest.mark.parametrize(
+    ("text", "parts"),
+    [
+        (
+            "he punched me on friday and hes doing it again now",
+            ["he punched me on friday", "hes doing it again now"],
+        ),
+        (
+            "last nights threats were bad enough but hes here now. smashing things",
+            ["last nights threats were bad enough", "hes here now", "smashing things"],
+        ),
+        (
+            "she's home, she broke my finger, she's throwing plates",
+            ["she's home", "she broke my finger", "she's throwing plates"],
+        ),
+        ("im scared for my life", []),  # one clause: the message itself says it all
+        ("hes here. help", []),  # a one-word scrap is not a clause
+    ],
+)
+def test_a_shorter_message_is_cut_into_clauses(text: str, parts: list[str]) -> None:
+    assert clauses(text) == parts
 
 
 @pytest.fixture(scope="module")
@@ -150,6 +181,72 @@ def test_one_passage_sure_of_danger_by_the_second_reading(
     message.set(PASSAGE_DANGER, [0.1, probability])
     SafetyEscalation(SECOND_READING).process([message])
     assert (message.get(INTENT)["name"] == "cant_talk") is escalates
+
+
+@pytest.mark.parametrize(
+    ("clause_danger", "clause_ranking", "escalates"),
+    [
+        (0.97, [("abuse_recent", 0.9), ("danger_now", 0.1)], True),  # the second reading
+        (0.5, [("danger_now", 0.95), ("abuse_recent", 0.05)], True),  # the intents
+        (0.9, [("abuse_recent", 0.5), ("danger_now", 0.5)], False),  # neither sure enough
+    ],
+)
+def test_one_clause_sure_of_danger_is_enough(
+    clause_danger: float, clause_ranking: list[tuple[str, float]], escalates: bool
+) -> None:
+    # "he punched me on friday and hes doing it again now", read as recent abuse.
+    message = _message([("abuse_recent", 0.8), ("danger_now", 0.2)], [])
+    calm = [{"name": "abuse_recent", "confidence": 1.0}]
+    clause = [{"name": n, "confidence": c} for n, c in clause_ranking]
+    message.set(CLAUSES, [calm, clause])
+    message.set(CLAUSE_DANGER, [0.1, clause_danger])
+    config = SECOND_READING | {"clause_mass": 0.9, "clause_danger_probability": 0.95}
+    SafetyEscalation(config).process([message])
+    assert (message.get(INTENT)["name"] == "danger_now") is escalates
+    # A clause counts only when the whole message's second reading leaves danger open.
+    for whole, counts in ((0.1, False), (0.3, True)):
+        again = _message([("abuse_recent", 0.8), ("danger_now", 0.2)], [])
+        again.set(CLAUSES, [calm, clause])
+        again.set(CLAUSE_DANGER, [0.1, clause_danger])
+        again.set(DANGER, whole)
+        SafetyEscalation(config | {"clause_needs": 0.2}).process([again])
+        assert (again.get(INTENT)["name"] == "danger_now") is (escalates and counts)
+    # Without clause thresholds, clauses are not read at all.
+    untouched = _message([("abuse_recent", 0.8), ("danger_now", 0.2)], [])
+    untouched.set(CLAUSES, [calm, clause])
+    untouched.set(CLAUSE_DANGER, [0.1, clause_danger])
+    SafetyEscalation(SECOND_READING).process([untouched])
+    assert untouched.get(INTENT)["name"] == "abuse_recent"
+
+
+SOON = ESCALATION | {
+    "soon_intents": ["forced_marriage"],
+    "soon_pattern": r"\b(in \d+ (hours?|hrs)|at the airport|tonight)\b",
+}
+
+
+@pytest.mark.parametrize(
+    ("text", "top", "escalates"),
+    [
+        (
+            "the plane to lahore goes in 3 hrs and the wedding is when we land",
+            "forced_marriage",
+            True,
+        ),
+        ("we are at the airport, they say i will marry him there", "forced_marriage", True),
+        ("they want me married to my cousin next summer", "forced_marriage", False),
+        ("he hit me and tonight im at my mums", "abuse_recent", False),  # only the intents named
+    ],
+)
+def test_a_forced_marriage_within_hours_is_danger_now(text: str, top: str, escalates: bool) -> None:
+    message = _message([(top, 0.9), ("ask_help", 0.1)], [])
+    message.set("text", text)
+    SafetyEscalation(SOON).process([message])
+    assert (message.get(INTENT)["name"] == "danger_now") is escalates
+    if escalates:
+        assert message.get(BEFORE_ESCALATION)["name"] == "forced_marriage"
+        # What else it is about is still said: the forced-marriage answer follows 999.
+        assert message.get(BESIDES_DANGER)["name"] == "forced_marriage"
 
 
 def test_a_message_in_danger_still_says_what_else_it_is_about() -> None:
