@@ -117,6 +117,15 @@ class SafetyEscalation(GraphComponent):
         is_danger = top.get(INTENT_NAME_KEY) in self.emergency
         if is_danger and (top.get(PREDICTED_CONFIDENCE_KEY) or 0.0) >= self.mass:
             return
+        if (
+            self.soon
+            and top.get(INTENT_NAME_KEY) in self.soon_intents
+            and self.soon.search(message.get(TEXT) or "")
+        ):
+            # At least emergency_mass, so that the fallback never takes the danger back.
+            sure = max(top.get(PREDICTED_CONFIDENCE_KEY) or 0.0, self.mass)
+            self._danger(message, self.first, top, is_danger, sure)
+            return
         # An emergency intent can also be on top with little confidence (IntentGuard passed
         # "own behaviour" on to it): the readings below decide it, so that the fallback
         # does not take it for a message it did not follow.
@@ -131,13 +140,10 @@ class SafetyEscalation(GraphComponent):
                 NEVER if calm else self.probability,
             )
         ]
-        clauses_count = (message.get(DANGER) or 0.0) >= self.clause_needs
-        for parts, dangers, mass, probability in (
-            (PASSAGES, PASSAGE_DANGER, self.passage_mass, self.passage_probability),
-            (CLAUSES, CLAUSE_DANGER, self.clause_mass, self.clause_probability),
-        ):
-            if parts == CLAUSES and not clauses_count:
-                continue
+        kinds = [(PASSAGES, PASSAGE_DANGER, self.passage_mass, self.passage_probability)]
+        if (message.get(DANGER) or 0.0) >= self.clause_needs:
+            kinds.append((CLAUSES, CLAUSE_DANGER, self.clause_mass, self.clause_probability))
+        for parts, dangers, mass, probability in kinds:
             rankings = message.get(parts) or []
             readings += [
                 (ranking, mass, danger, probability)
@@ -145,13 +151,6 @@ class SafetyEscalation(GraphComponent):
                     rankings, message.get(dangers) or [0.0] * len(rankings), strict=True
                 )
             ]
-        if (
-            self.soon
-            and top.get(INTENT_NAME_KEY) in self.soon_intents
-            and self.soon.search(message.get(TEXT) or "")
-        ):
-            self._danger(message, self.first, top, is_danger, top.get(PREDICTED_CONFIDENCE_KEY))
-            return
         for ranking, needed, probability, probability_needed in readings:
             danger = [r for r in ranking if r.get(INTENT_NAME_KEY) in self.emergency]
             mass = sum(r.get(PREDICTED_CONFIDENCE_KEY) or 0.0 for r in danger)
@@ -167,7 +166,7 @@ class SafetyEscalation(GraphComponent):
 
     @staticmethod
     def _danger(
-        message: Message, name: str | None, top: dict[str, Any], is_danger: bool, sure: Any
+        message: Message, name: str | None, top: dict[str, Any], is_danger: bool, sure: float
     ) -> None:
         if not is_danger:
             message.set(BEFORE_ESCALATION, top)
@@ -175,7 +174,7 @@ class SafetyEscalation(GraphComponent):
         # undo it.
         message.set(
             INTENT,
-            {INTENT_NAME_KEY: name, PREDICTED_CONFIDENCE_KEY: sure or 0.0},
+            {INTENT_NAME_KEY: name, PREDICTED_CONFIDENCE_KEY: sure},
             add_to_output=True,
         )
 

@@ -741,3 +741,12 @@ def test_own_behaviour_needs_to_be_sure_and_not_told_by_someone_harmed(
     )
     guard.process([message])
     assert message.get(INTENT)["name"] == intent
+
+
+def test_a_forced_marriage_within_hours_stays_danger_however_unsure_the_reading() -> None:
+    # The fallback (threshold 0.2) must not take back a 999 answer from a thin reading.
+    message = _message([("forced_marriage", 0.15), ("ask_help", 0.1)], [])
+    message.set("text", "we are at the airport, they say i will marry him there")
+    SafetyEscalation(SOON).process([message])
+    assert message.get(INTENT)["name"] == "danger_now"
+    assert message.get(INTENT)["confidence"] == pytest.approx(SOON["emergency_mass"])
