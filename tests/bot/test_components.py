@@ -249,6 +249,15 @@ def test_a_forced_marriage_within_hours_is_danger_now(text: str, top: str, escal
         assert message.get(BESIDES_DANGER)["name"] == "forced_marriage"
 
 
+def test_a_forced_marriage_within_hours_stays_danger_however_unsure_the_reading() -> None:
+    # The fallback (threshold 0.2) must not take back a 999 answer from a thin reading.
+    message = _message([("forced_marriage", 0.15), ("ask_help", 0.1)], [])
+    message.set("text", "we are at the airport, they say i will marry him there")
+    SafetyEscalation(SOON).process([message])
+    assert message.get(INTENT)["name"] == "danger_now"
+    assert message.get(INTENT)["confidence"] == pytest.approx(SOON["emergency_mass"])
+
+
 def test_a_message_in_danger_still_says_what_else_it_is_about() -> None:
     message = _message([("danger_now", 0.5), ("forced_marriage", 0.4), ("ask_help", 0.1)], [])
     SafetyEscalation(ESCALATION).process([message])
@@ -741,12 +750,3 @@ def test_own_behaviour_needs_to_be_sure_and_not_told_by_someone_harmed(
     )
     guard.process([message])
     assert message.get(INTENT)["name"] == intent
-
-
-def test_a_forced_marriage_within_hours_stays_danger_however_unsure_the_reading() -> None:
-    # The fallback (threshold 0.2) must not take back a 999 answer from a thin reading.
-    message = _message([("forced_marriage", 0.15), ("ask_help", 0.1)], [])
-    message.set("text", "we are at the airport, they say i will marry him there")
-    SafetyEscalation(SOON).process([message])
-    assert message.get(INTENT)["name"] == "danger_now"
-    assert message.get(INTENT)["confidence"] == pytest.approx(SOON["emergency_mass"])
