@@ -1,20 +1,20 @@
 """Leans towards danger: a message that may mean danger now is treated as danger now.
 
 Missing "he's outside with a knife" cannot be undone; answering 999 to someone who was not in
-danger costs them a moment. So when the emergency intents together hold at least
-`emergency_mass` of the classifier's confidence, the most likely emergency intent is chosen even
-if another intent ranks first on its own. A long post is also judged passage by passage
-(TextIntentClassifier's passage rankings): one passage whose emergency intents hold at least
-`passage_mass` is enough. The classifier's second reading, danger now or not, counts as well:
-at least `danger_probability` for the whole message, or `passage_danger_probability` for one
-passage. A shorter message is judged clause by clause the same way (`clause_mass`,
-`clause_danger_probability`): "he punched me on friday and hes doing it again now" reads as the
-recent abuse most of its words tell; a clause counts only when the second reading of the whole
-message leaves danger open (`clause_needs`). A situation in `soon_intents` (a forced marriage)
-is danger now when the message says it happens within hours (`soon_pattern`: at the airport,
-tonight, in 2 hours). The second reading alone does not overrule a sure reading of a message
-that asks nothing about danger (`calm_intents`: "hey is this thing on" read as a greeting, "wipe
-all this please" as a request to erase): it was trained against danger, not against a hello.
+danger costs them a moment. So when the emergency intents together hold at least `emergency_mass`
+of the classifier's confidence, the most likely emergency intent is chosen even if another intent
+ranks first on its own. A long post is also judged passage by passage (TextIntentClassifier's
+passage rankings): one passage whose emergency intents hold at least `passage_mass` is enough. The
+classifier's second reading, danger now or not, counts as well: at least `danger_probability` for
+the whole message, or `passage_danger_probability` for one passage. A shorter message is judged
+clause by clause the same way (`clause_mass`, `clause_danger_probability`): "he punched me on
+friday and hes doing it again now" reads as the recent abuse most of its words tell (the classifier
+reads clauses only where the second reading of the whole message leaves danger open: its
+`clause_needs`). A situation in `soon_intents` (a forced marriage) is danger now when the message
+says it happens within hours (`soon_pattern`: at the airport, tonight, in 2 hours). The second
+reading alone does not overrule a sure reading of a message that asks nothing about danger
+(`calm_intents`: "hey is this thing on" read as a greeting, "wipe all this please" as a request to
+erase): it was trained against danger, not against a hello.
 """
 
 from __future__ import annotations
@@ -66,7 +66,6 @@ class SafetyEscalation(GraphComponent):
             "passage_danger_probability": NEVER,
             "clause_mass": NEVER,
             "clause_danger_probability": NEVER,
-            "clause_needs": 0.0,
             "calm_intents": {},
             "soon_intents": [],
             "soon_pattern": None,
@@ -84,10 +83,6 @@ class SafetyEscalation(GraphComponent):
         self.passage_probability = float(config["passage_danger_probability"])
         self.clause_mass = float(config["clause_mass"])
         self.clause_probability = float(config["clause_danger_probability"])
-        # A clause read alone has lost its context ("ex used to hit me" out of "we split in
-        # 2022 but hes asking to get back together"): it counts only when the second reading of
-        # the whole message leaves danger at least this likely.
-        self.clause_needs = float(config["clause_needs"])
         # intent → the confidence from which the second reading alone does not overrule it.
         self.calm = {name: float(at) for name, at in (config["calm_intents"] or {}).items()}
         # Situations that are danger now when the message says they happen within hours.
@@ -140,10 +135,10 @@ class SafetyEscalation(GraphComponent):
                 NEVER if calm else self.probability,
             )
         ]
-        kinds = [(PASSAGES, PASSAGE_DANGER, self.passage_mass, self.passage_probability)]
-        if (message.get(DANGER) or 0.0) >= self.clause_needs:
-            kinds.append((CLAUSES, CLAUSE_DANGER, self.clause_mass, self.clause_probability))
-        for parts, dangers, mass, probability in kinds:
+        for parts, dangers, mass, probability in (
+            (PASSAGES, PASSAGE_DANGER, self.passage_mass, self.passage_probability),
+            (CLAUSES, CLAUSE_DANGER, self.clause_mass, self.clause_probability),
+        ):
             rankings = message.get(parts) or []
             readings += [
                 (ranking, mass, danger, probability)

@@ -16,6 +16,7 @@ from components.intent_classifier import (
     DANGER,
     PASSAGE_DANGER,
     PASSAGES,
+    TextIntentClassifier,
     clauses,
     windows,
 )
@@ -184,6 +185,23 @@ def test_one_passage_sure_of_danger_by_the_second_reading(
 
 
 @pytest.mark.parametrize(
+    ("words", "danger", "kind"),
+    [
+        (31, 0.0, PASSAGES),  # a long post, however calm
+        (30, 0.3, CLAUSES),  # danger left open: each clause is read too
+        (30, 0.1, None),  # calm: its clauses would be read for nothing
+        (6, 0.2, CLAUSES),
+        (5, 0.9, None),  # too short to cut
+    ],
+)
+def test_which_messages_are_read_in_parts(words: int, danger: float, kind: str | None) -> None:
+    config = {"long_words": 30, "clause_words": 6, "clause_needs": 0.2}
+    classifier = TextIntentClassifier(config, None, None)  # type: ignore[arg-type]
+    assert classifier.reading(words, danger) == kind
+    assert TextIntentClassifier({}, None, None).reading(20, 1.0) is None  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
     ("clause_danger", "clause_ranking", "escalates"),
     [
         (0.97, [("abuse_recent", 0.9), ("danger_now", 0.1)], True),  # the second reading
@@ -203,14 +221,6 @@ def test_one_clause_sure_of_danger_is_enough(
     config = SECOND_READING | {"clause_mass": 0.9, "clause_danger_probability": 0.95}
     SafetyEscalation(config).process([message])
     assert (message.get(INTENT)["name"] == "danger_now") is escalates
-    # A clause counts only when the whole message's second reading leaves danger open.
-    for whole, counts in ((0.1, False), (0.3, True)):
-        again = _message([("abuse_recent", 0.8), ("danger_now", 0.2)], [])
-        again.set(CLAUSES, [calm, clause])
-        again.set(CLAUSE_DANGER, [0.1, clause_danger])
-        again.set(DANGER, whole)
-        SafetyEscalation(config | {"clause_needs": 0.2}).process([again])
-        assert (again.get(INTENT)["name"] == "danger_now") is (escalates and counts)
     # Without clause thresholds, clauses are not read at all.
     untouched = _message([("abuse_recent", 0.8), ("danger_now", 0.2)], [])
     untouched.set(CLAUSES, [calm, clause])
