@@ -227,15 +227,17 @@ class AudienceResolver(GraphComponent):
     def _someone_else(self, message: Message, words: list[str], own_story: bool) -> set[str]:
         """A worried friend's long post spreads the classifier's confidence thin, below
         INTENT_CONFIDENCE. When worry about someone is still the top reading and the message
-        names who ("my sister", "a colleague"), the two together are enough. In the writer's
-        own story (`own_story`: they name their own partner or say who they are) "her mum" and
-        "his sister" are the partner's family, and only "my sister" names someone else; a
-        writer who does not tell their own story may name them as "the lady upstairs"."""
-        if "worried_about_someone" not in situations(message):
+        names who ("my sister", "a colleague", "the lady upstairs"), the two together are
+        enough. Not in the writer's own story (`own_story`: they name their own partner or say
+        who they are): there "our daughter", "her mum" or "a woman" ("bi woman married to a
+        woman") are the writer's family, the partner's or the partner, and a thin reading of
+        worry is no reason to take the help away from the writer. Someone else named outright
+        there ("my sister's husband hits her") is a cue of its own."""
+        if own_story or "worried_about_someone" not in situations(message):
             return set()
-        whose = SOMEONE_ELSES - {"her", "his"} if own_story else SOMEONE_ELSES | {"the"}
+        whose = SOMEONE_ELSES | {"the"}
         # Neighbours are rarely named with "my": "the couple next door", "one of the mums".
-        named = (not own_story and _next_door(words)) or any(
+        named = _next_door(words) or any(
             word in self.other_people_words
             and i
             and words[i - 1] in whose
