@@ -42,14 +42,6 @@ AUDIENCE_ENTITY = "audience"
 # A situation intent names the audience only when the classifier is fairly sure of it: a wrong
 # "perpetrator" label would send a person being hurt to a line for people who hurt others.
 INTENT_CONFIDENCE = 0.6
-# A long post tells what others did as well as what the writer did, and the classifier's "own
-# behaviour" reading of it is less sure than it looks: a mother who wrote how she stood up to her
-# husband for their son was read as own behaviour at 0.62 (an outside message). Without a cue of
-# its own ("I pushed her", "I'm the problem"), a long post is answered as someone who hurts others
-# only when the classifier is this sure; otherwise the bot asks who the help is for. A long post
-# is one of more than `long_words` words (config.yml: the length from which the classifier
-# reads a message passage by passage too).
-PERPETRATOR_LONG_POST_CONFIDENCE = 0.75
 # When danger is the answer, the situation can still be read from the rest of the message
 # (SafetyEscalation's BESIDES_DANGER), if the rest held at least this share of the classifier's
 # confidence: a forced marriage or a friend's danger. Never the writer's own behaviour: "she's
@@ -122,7 +114,7 @@ class AudienceResolver(GraphComponent):
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        return {"partner_words": {}, "other_people_words": [], "long_words": 30}
+        return {"partner_words": {}, "other_people_words": []}
 
     def __init__(self, config: dict[str, Any] | None = None) -> None:
         # word → audience, from config.yml: used only when no cue was tagged at all.
@@ -134,7 +126,6 @@ class AudienceResolver(GraphComponent):
         self.other_people_words = {
             word.lower() for word in (config or {}).get("other_people_words") or []
         }
-        self.long_words = int({**self.get_default_config(), **(config or {})}["long_words"])
 
     @classmethod
     def create(
@@ -160,8 +151,7 @@ class AudienceResolver(GraphComponent):
             # A writer who names their own partner or says who they are tells their own story:
             # "her dad" there is the partner's father, not someone the writer is worried about.
             guesses |= self._someone_else(message, words, bool(partners or described))
-            long_post = len(words) > self.long_words
-            audience = resolve(message, guesses, self._trusted, long_post)
+            audience = resolve(message, guesses, self._trusted)
             if audience:
                 entities = [
                     e for e in message.get(ENTITIES, []) if e.get("entity") != AUDIENCE_ENTITY
@@ -401,12 +391,11 @@ def resolve(
     message: Message,
     partner: set[str],
     trusted: Callable[[dict[str, Any], str, Message], bool],
-    long_post: bool,
 ) -> str | None:
     """The audience a message shows, or None when it shows none. `partner`: audiences guessed
     from the writer's own partner ("my husband": woman), weighed with the other cues so that
-    "I'm a man" and "my boyfriend" together read as LGBT+; `trusted`: whether a cue counts;
-    `long_post`: whether the message is a long post (PERPETRATOR_LONG_POST_CONFIDENCE)."""
+    "I'm a man" and "my boyfriend" together read as LGBT+; `trusted`: whether a cue counts.
+    How sure the writer's own behaviour must be read is IntentGuard's to decide, before this."""
     if (message.get(INTENT) or {}).get(INTENT_NAME_KEY) in NOT_ABOUT_ABUSE:
         # "my boyfriend forgot my birthday" says nothing about who needs help with abuse.
         return None
@@ -420,12 +409,7 @@ def resolve(
             found.add(name)
     for intent in _intents(message):
         name = intent.get(INTENT_NAME_KEY)
-        needed = (
-            PERPETRATOR_LONG_POST_CONFIDENCE
-            if long_post and name == "own_behaviour"
-            else INTENT_CONFIDENCE
-        )
-        if name in INTENT_AUDIENCE and (intent.get("confidence") or 0.0) >= needed:
+        if name in INTENT_AUDIENCE and (intent.get("confidence") or 0.0) >= INTENT_CONFIDENCE:
             found.add(INTENT_AUDIENCE[name])
     found |= partner
     if {"man", "woman"} <= found and "lgbt" not in found:

@@ -283,13 +283,18 @@ def test_a_calm_message_has_nothing_besides_danger() -> None:
     assert message.get(BESIDES_DANGER) is None
 
 
+CUES = "CueResolver"
+TAGGER = "SavedCRFEntityExtractor"
+
+
 def _audience(
     text: str,
     ranking: list[tuple[str, float]],
     cues: list[tuple[str, str, str]] = (),  # type: ignore[assignment]
+    guard: bool = False,
 ) -> str | None:
     """The audience resolved from a message with this intent ranking and these cues, each
-    (audience, words of the text, extractor)."""
+    (audience, words of the text, extractor); `guard`: the project's IntentGuard first."""
     message = _message(ranking, [])
     message.set("text", text)
     message.set(
@@ -306,6 +311,10 @@ def _audience(
             for name, words, extractor in cues
         ],
     )
+    if guard:
+        from components.intent_guard import IntentGuard
+
+        IntentGuard(_project_config("IntentGuard")).process([message])
     SafetyEscalation(ESCALATION | {"emergency_intents": ["danger_now"]}).process([message])
     AudienceResolver(
         {
@@ -340,20 +349,41 @@ def test_the_situation_beside_danger_names_the_audience(
 LONG_STORY = "we had a row about the kids and the money and the car again " * 4
 
 
+def _project_config(name: str) -> dict:  # type: ignore[type-arg]
+    """A pipeline component's settings in bot/config.yml."""
+    from pathlib import Path
+
+    from rasa.shared.utils.io import read_yaml_file
+
+    root = Path(__file__).resolve().parents[2]
+    pipeline = read_yaml_file(root / "bot" / "config.yml")["pipeline"]
+    return next(c for c in pipeline if c["name"].endswith(name))
+
+
 @pytest.mark.parametrize(
-    ("text", "confidence", "audience"),
+    ("text", "confidence", "cues", "audience"),
     [
-        ("i keep shouting at her and i want to stop", 0.65, "perpetrator"),
-        # A long post, read as own behaviour without a cue of its own: not sure enough.
-        (LONG_STORY, 0.65, None),
-        (LONG_STORY, 0.8, "perpetrator"),
+        ("i keep shouting at her and i want to stop", 0.85, [], "perpetrator"),
+        # Read as own behaviour without the writer's own words for what they did, a long post
+        # or a short message is not sure enough: the bot asks who the help is for.
+        (LONG_STORY, 0.65, [], None),
+        (LONG_STORY, 0.78, [], None),
+        ("is that controlling or am i overthinking", 0.7, [], None),
+        (LONG_STORY, 0.85, [], "perpetrator"),
+        # With them, it is.
+        (
+            f"i pushed her. {LONG_STORY}",
+            0.65,
+            [("perpetrator", "i pushed her", CUES)],
+            "perpetrator",
+        ),
     ],
 )
-def test_a_long_post_needs_more_to_be_read_as_someone_who_hurts_others(
-    text: str, confidence: float, audience: str | None
+def test_an_unsure_reading_of_own_behaviour_names_no_one_who_hurts_others(
+    text: str, confidence: float, cues: list[tuple[str, str, str]], audience: str | None
 ) -> None:
     ranking = [("own_behaviour", confidence), ("abuse_ongoing", 1 - confidence)]
-    assert _audience(text, ranking) == audience
+    assert _audience(text, ranking, cues, guard=True) == audience
 
 
 @pytest.mark.parametrize(
@@ -392,8 +422,6 @@ def test_the_writers_own_partner_with_words_between(text: str, audience: str | N
 
 
 ABUSE = [("abuse_ongoing", 0.8), ("ask_help", 0.2)]
-CUES = "CueResolver"
-TAGGER = "SavedCRFEntityExtractor"
 
 
 @pytest.mark.parametrize(
@@ -635,11 +663,9 @@ def project_cues(tmp_path_factory):  # type: ignore[no-untyped-def]
     from rasa.engine.storage.local_model_storage import LocalModelStorage
     from rasa.engine.storage.resource import Resource
     from rasa.shared.nlu.training_data.loading import load_data
-    from rasa.shared.utils.io import read_yaml_file
 
     root = Path(__file__).resolve().parents[2]
-    pipeline = read_yaml_file(root / "bot" / "config.yml")["pipeline"]
-    config = next(c for c in pipeline if c["name"].endswith("CueResolver"))
+    config = _project_config("CueResolver")
     storage = LocalModelStorage(tmp_path_factory.mktemp("cues"))
     resource = Resource("cues")
     context = ExecutionContext(graph_schema=None, model_id="m")  # type: ignore[arg-type]
